@@ -1,0 +1,154 @@
+/**
+ * All naming decisions for generated code live here: how a `.proto` name becomes a TypeScript or
+ * Python identifier, and how clashes with reserved words are escaped. Emitters never invent names.
+ */
+import type { Enum, Field, Message, Oneof, ProtoFile, Service } from "./types";
+import {
+  OBJECT_PROTOTYPE_NAMES, PY_BUILTINS, PY_KEYWORDS, TS_GLOBALS, TS_KEYWORDS, TS_RUNTIME_EXPORTS,
+  TS_RUNTIME_PROPERTY_NAMES,
+} from "./reserved";
+
+/**
+ * protoc's JSON name rule (`ToJsonName` in descriptor.cc): drop each `_` and upper-case the letter
+ * after it. Unlike a general camel-caser it keeps other characters and existing capitals untouched.
+ */
+export function protoJsonName(name: string): string {
+  let out = "";
+  let upper = false;
+  for (const ch of name) {
+    if (ch === "_") {
+      upper = true;
+    } else if (upper) {
+      out += ch.toUpperCase();
+      upper = false;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** Lower-case the first letter: `Result` -> `result`. */
+export function lowerFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+}
+
+/** Upper-case the first letter: `result` -> `Result`. */
+export function upperFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+}
+
+/** `foo_bar_baz` / `fooBar` -> `FooBarBaz`, for class-like names derived from fields and methods. */
+export function pascalCase(name: string): string {
+  return upperFirst(protoJsonName(name));
+}
+
+/**
+ * The property name of a field on a generated TS message object: lowerCamelCase of the proto name
+ * (the JSON name rule without `json_name`), with `$` appended when it would clash with an
+ * `Object.prototype` member or a runtime property (`constructor` -> `constructor$`).
+ */
+export function tsFieldName(field: Pick<Field, "name">): string {
+  return tsSafeProperty(protoJsonName(field.name));
+}
+
+/** The property name of a oneof's discriminated-union property: `phase` for `oneof phase`. */
+export function tsOneofName(oneof: Pick<Oneof, "name">): string {
+  return tsSafeProperty(protoJsonName(oneof.name));
+}
+
+/** Escape a property name that would shadow Object.prototype or a runtime-owned property. */
+export function tsSafeProperty(name: string): string {
+  return OBJECT_PROTOTYPE_NAMES.has(name) || TS_RUNTIME_PROPERTY_NAMES.has(name) ? `${name}$` : name;
+}
+
+/** Escape a top-level identifier (type, const, function) for TS. */
+export function tsSafeIdentifier(name: string): string {
+  return TS_KEYWORDS.has(name) || TS_GLOBALS.has(name) || TS_RUNTIME_EXPORTS.has(name) ? `${name}$` : name;
+}
+
+/**
+ * The exported TS name of a message or enum: the nesting path joined with `_` (`Outer_Inner`), as
+ * protobuf-es and ts-proto do, escaped if it clashes with a keyword or a global (`Object` -> `Object$`).
+ */
+export function tsTypeName(type: Pick<Message | Enum, "fullName" | "file">, pkg: string): string {
+  const local = pkg === "" ? type.fullName : type.fullName.slice(pkg.length + 1);
+  return tsSafeIdentifier(local.split(".").join("_"));
+}
+
+/** The TS enum member name of an enum value: kept as written (`COLOR_RED`), escaped if reserved. */
+export function tsEnumMemberName(valueName: string): string {
+  // Enum members are accessed as `Color.X`, so only names that break the enum itself need escaping.
+  return valueName === "__proto__" || valueName === "constructor" ? `${valueName}$` : valueName;
+}
+
+/** Client/service names for a service `Foo`: `FooClient`, `FooService`, `registerFoo`. */
+export function tsServiceNames(service: Pick<Service, "name">): { client: string; service: string; register: string } {
+  return {
+    client: tsSafeIdentifier(`${service.name}Client`),
+    service: tsSafeIdentifier(`${service.name}Service`),
+    register: tsSafeIdentifier(`register${service.name}`),
+  };
+}
+
+/** The method name on a generated TS client or handler interface: lowerCamelCase (`GetState` -> `getState`). */
+export function tsMethodName(methodName: string): string {
+  return tsSafeProperty(lowerFirst(methodName));
+}
+
+/** Output path (without extension) of the TS module for a `.proto` file: `scalars/scalars`. */
+export function tsModulePath(file: Pick<ProtoFile, "name">): string {
+  return file.name.replace(/\.proto$/, "");
+}
+
+/** Relative import specifier from one generated TS module to another, with the `.js` suffix nodenext needs. */
+export function tsRelativeImport(fromFile: Pick<ProtoFile, "name">, toFile: Pick<ProtoFile, "name">): string {
+  const from = tsModulePath(fromFile).split("/").slice(0, -1);
+  const to = tsModulePath(toFile).split("/");
+  let common = 0;
+  while (common < from.length && common < to.length - 1 && from[common] === to[common]) common++;
+  const ups = from.length - common;
+  const rest = to.slice(common).join("/");
+  return `${ups === 0 ? "./" : "../".repeat(ups)}${rest}.js`;
+}
+
+/** Python module path of a `.proto` file, as protoc names it: `imports/base/common.proto` -> `imports.base.common_pb2`. */
+export function pyModuleName(file: Pick<ProtoFile, "name">): string {
+  return file.name.replace(/\.proto$/, "").replace(/-/g, "_").split("/").join(".") + "_pb2";
+}
+
+/** Output path (without extension) of the Python module of a `.proto` file: `imports/base/common_pb2`. */
+export function pyModulePath(file: Pick<ProtoFile, "name">): string {
+  return file.name.replace(/\.proto$/, "").replace(/-/g, "_") + "_pb2";
+}
+
+/**
+ * The alias protoc uses when importing another `_pb2` module: `imports/base/common.proto` ->
+ * `imports_dot_base_dot_common__pb2` (protoc's `ModuleAlias`: `_` doubled, `.` and `/` spelled out).
+ */
+export function pyModuleAlias(file: Pick<ProtoFile, "name">): string {
+  const mod = pyModuleName(file).replace(/_/g, "__");
+  return mod.replace(/\./g, "_dot_");
+}
+
+/** True when a name cannot be used as a Python identifier/attribute as written. */
+export function pyIsKeyword(name: string): boolean {
+  return PY_KEYWORDS.has(name);
+}
+
+/** A Python identifier safe for a local, parameter or module-level name: keywords and builtins get `_`. */
+export function pySafeIdentifier(name: string): string {
+  return PY_KEYWORDS.has(name) || PY_BUILTINS.has(name) ? `${name}_` : name;
+}
+
+/** Python class names for a service `Foo`: grpc-style `FooStub`-like client and `FooServicer` base. */
+export function pyServiceNames(service: Pick<Service, "name">): {
+  client: string; asyncClient: string; servicer: string; addToServer: string;
+} {
+  return {
+    client: `${service.name}Client`,
+    asyncClient: `${service.name}AsyncClient`,
+    servicer: `${service.name}Servicer`,
+    addToServer: `add_${service.name}_to_server`,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Finding, reading and syntax-parsing `.proto` files, following imports through include directories.
+ * Each file is parsed by protobufjs into its own Root so errors stay attributable to one file.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as protobuf from "protobufjs";
+import type { Diagnostic } from "../model/diagnostics";
+import { locate, type Locations, type Pos } from "./locate";
+
+/** Directory holding the bundled google/protobuf well-known type sources. */
+export const WKT_DIR = path.join(__dirname, "wkt");
+
+export interface LoadedFile {
+  /** Import name, relative to its include directory. */
+  readonly name: string;
+  /** Absolute path on disk. */
+  readonly absPath: string;
+  /** Path to show in diagnostics: relative to the working directory when that is shorter. */
+  readonly displayPath: string;
+  readonly source: string;
+  readonly locations: Locations;
+  readonly parsed: protobuf.IParserResult;
+  readonly syntax: "proto2" | "proto3";
+  readonly wellKnown: boolean;
+  /** Import names this file depends on, resolved (only the ones that were found). */
+  readonly deps: readonly string[];
+}
+
+export interface LoadResult {
+  /** Successfully parsed files, dependencies before dependents. */
+  readonly files: readonly LoadedFile[];
+  /** Import names of the requested files. */
+  readonly targets: readonly string[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const PARSE_OPTIONS: protobuf.IParseOptions = { keepCase: true, alternateCommentMode: true };
+
+function displayPathOf(absPath: string): string {
+  const rel = path.relative(process.cwd(), absPath);
+  if (rel === "") return ".";
+  return rel.startsWith("..") || path.isAbsolute(rel) ? absPath : rel.split(path.sep).join("/");
+}
+
+/** The import name of a file given on the command line: its path relative to the first include dir holding it. */
+export function importNameFor(absPath: string, includeDirs: readonly string[]): string {
+  for (const dir of includeDirs) {
+    const rel = path.relative(dir, absPath);
+    if (!rel.startsWith("..") && !path.isAbsolute(rel)) return rel.split(path.sep).join("/");
+  }
+  return path.basename(absPath);
+}
+
+/** Turn a protobufjs error (`illegal token 'x' (line 3)`, `duplicate name 'a' in Type .p.M`) into a diagnostic. */
+function parseErrorToDiagnostic(err: unknown, file: { displayPath: string; source: string; locations: Locations }): Diagnostic {
+  const raw = err instanceof Error ? err.message : String(err);
+  const at = (pos: Pos, message: string): Diagnostic => ({ file: file.displayPath, line: pos.line, col: pos.col, message });
+  const illegal = /^illegal (\S+) '(.*?)'(?:, '(.*)' expected)? \((?:.*, )?line (\d+)\)$/.exec(raw);
+  if (illegal) {
+    const [, what, token, expected, lineStr] = illegal as unknown as [string, string, string, string | undefined, string];
+    const line = Number(lineStr);
+    const text = file.source.split("\n")[line - 1] ?? "";
+    const idx = token === "" ? -1 : text.indexOf(token);
+    let msg = token === "" ? `unexpected end of file` : what === "token" ? `unexpected "${token}"` : `invalid ${what} "${token}"`;
+    if (expected !== undefined) msg += ` (expected "${expected}")`;
+    return at({ line, col: idx >= 0 ? idx + 1 : 1 }, msg);
+  }
+  const named = /^(duplicate name|name) '([^']+)' (?:in|is reserved in) (?:Type|Enum|Namespace|Service|OneOf) \.?(.*)$/.exec(raw);
+  if (named) {
+    const [, kind, name, owner] = named as unknown as [string, string, string, string];
+    const local = localPath(owner, file);
+    const pos = file.locations.decls.get(`${local}/${name}`) ?? file.locations.decls.get(local === "" ? name : `${local}.${name}`);
+    const message = kind === "name" ? `field name "${name}" is reserved in ${owner}` : `"${name}" is already defined in ${owner}`;
+    return at(pos ?? { line: 1, col: 1 }, message);
+  }
+  const id = /^(duplicate id|id) (\d+) (?:in|is reserved in) (?:Type|Enum) \.?(.*)$/.exec(raw);
+  if (id) {
+    const [, kind, num, owner] = id as unknown as [string, string, string, string];
+    const local = localPath(owner, file);
+    const pos = file.locations.decls.get(`${local}/#${num}`) ?? file.locations.decls.get(local);
+    const message = kind === "id" ? `field number ${num} is reserved in ${owner}` : `field number ${num} is already used in ${owner}`;
+    return at(pos ?? { line: 1, col: 1 }, message);
+  }
+  return at({ line: 1, col: 1 }, raw);
+}
+
+/**
+ * protobufjs stops at the first duplicate or reserved field it meets. To still report every other
+ * problem in the file, blank out the offending statement (keeping line/column positions) and parse
+ * again. Syntax errors are not recoverable this way: they end the file's parse.
+ */
+function parseRecovering(
+  original: string, file: { displayPath: string; source: string; locations: Locations }, diagnostics: Diagnostic[],
+): protobuf.IParserResult | undefined {
+  let source = original;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      return protobuf.parse(source, new protobuf.Root(), PARSE_OPTIONS);
+    } catch (e) {
+      const diag = parseErrorToDiagnostic(e, file);
+      diagnostics.push(diag);
+      const recoverable = /^(duplicate (name|id)|(id \d+|name '[^']*') is reserved)/.test(e instanceof Error ? e.message : "");
+      if (!recoverable) return undefined;
+      const blanked = blankStatement(source, diag.line, diag.col);
+      if (blanked === source) return undefined;
+      source = blanked;
+    }
+  }
+  return undefined;
+}
+
+/** Replace the statement starting at line:col, up to and including its `;`, with spaces. */
+function blankStatement(source: string, line: number, col: number): string {
+  let offset = 0;
+  for (let l = 1; l < line; l++) offset = source.indexOf("\n", offset) + 1;
+  const start = offset + col - 1;
+  const end = source.indexOf(";", start);
+  if (end < 0 || offset === 0 && line > 1) return source;
+  return source.slice(0, start) + source.slice(start, end + 1).replace(/[^\n]/g, " ") + source.slice(end + 1);
+}
+
+/** Strip the package from a protobufjs full name so it matches locator keys. */
+function localPath(owner: string, file: { source: string }): string {
+  const pkg = /^\s*package\s+([A-Za-z0-9_.]+)\s*;/m.exec(file.source)?.[1];
+  return pkg && owner.startsWith(`${pkg}.`) ? owner.slice(pkg.length + 1) : owner;
+}
+
+/**
+ * Load the requested files and everything they import. Never throws for schema problems: they come back
+ * as diagnostics, and files that failed are left out (their dependents still load, so one run reports
+ * as much as possible).
+ */
+export function loadFiles(inputs: readonly string[], includeDirs: readonly string[]): LoadResult {
+  const dirs = includeDirs.map((d) => path.resolve(d));
+  const diagnostics: Diagnostic[] = [];
+  const loaded = new Map<string, LoadedFile | null>();
+  const order: LoadedFile[] = [];
+  const targets: string[] = [];
+
+  const resolveImport = (name: string): { absPath: string; wellKnown: boolean } | undefined => {
+    for (const dir of dirs) {
+      const p = path.join(dir, name);
+      if (fs.existsSync(p) && fs.statSync(p).isFile()) return { absPath: p, wellKnown: false };
+    }
+    const wkt = path.join(WKT_DIR, name);
+    if (name.startsWith("google/protobuf/") && fs.existsSync(wkt)) return { absPath: wkt, wellKnown: true };
+    return undefined;
+  };
+
+  // Depth-first so dependencies land in `order` before their dependents; `visiting` detects cycles.
+  const visiting: string[] = [];
+  const visit = (name: string, absPath: string, wellKnown: boolean): void => {
+    if (loaded.has(name)) return;
+    const displayPath = displayPathOf(absPath);
+    let source: string;
+    try {
+      source = fs.readFileSync(absPath, "utf8");
+    } catch (e) {
+      diagnostics.push({ file: displayPath, line: 1, col: 1, message: `cannot read file: ${(e as Error).message}` });
+      loaded.set(name, null);
+      return;
+    }
+    const locations = locate(source);
+    if (locations.edition) {
+      const { line, col } = locations.edition.pos;
+      diagnostics.push({
+        file: displayPath, line, col,
+        message: `editions (edition = "${locations.edition.value}") are not supported yet; use syntax = "proto3" or "proto2"`,
+      });
+      loaded.set(name, null);
+      return;
+    }
+    const parsed = parseRecovering(source, { displayPath, source, locations }, diagnostics);
+    if (!parsed) {
+      loaded.set(name, null);
+      return;
+    }
+    loaded.set(name, null); // placeholder while visiting, replaced below
+    visiting.push(name);
+    const deps: string[] = [];
+    for (const imp of locations.imports) {
+      const cycleAt = visiting.indexOf(imp.name);
+      if (cycleAt >= 0) {
+        const cycle = [...visiting.slice(cycleAt), imp.name].join(" -> ");
+        diagnostics.push({ file: displayPath, line: imp.pos.line, col: imp.pos.col, message: `import cycle: ${cycle}` });
+        continue;
+      }
+      const found = resolveImport(imp.name);
+      if (!found) {
+        const searched = dirs.map(displayPathOf).join(", ") || "(no include directories)";
+        diagnostics.push({
+          file: displayPath, line: imp.pos.line, col: imp.pos.col,
+          message: `import "${imp.name}" not found (searched -I ${searched})`,
+        });
+        continue;
+      }
+      visit(imp.name, found.absPath, found.wellKnown);
+      if (loaded.get(imp.name)) deps.push(imp.name);
+    }
+    visiting.pop();
+    const syntax = (parsed as { syntax?: string }).syntax === "proto3" || /^\s*syntax\s*=\s*["']proto3["']/m.test(source) ? "proto3" : "proto2";
+    const file: LoadedFile = { name, absPath, displayPath, source, locations, parsed, syntax, wellKnown, deps };
+    loaded.set(name, file);
+    order.push(file);
+  };
+
+  for (const input of inputs) {
+    const absPath = path.resolve(input);
+    if (!fs.existsSync(absPath)) {
+      diagnostics.push({ file: input, line: 1, col: 1, message: "file not found" });
+      continue;
+    }
+    const name = importNameFor(absPath, dirs);
+    if (!targets.includes(name)) targets.push(name);
+    visit(name, absPath, false);
+  }
+  return { files: order, targets: targets.filter((t) => loaded.get(t)), diagnostics };
+}

@@ -1,0 +1,331 @@
+/**
+ * Source positions for a `.proto` file.
+ *
+ * protobufjs's reflection objects do not remember where they were declared, but every diagnostic must
+ * name `file:line:col`. This module re-tokenizes the source (a small, forgiving tokenizer that only needs
+ * to find declarations, not validate them: protobufjs does that) and records the position of each
+ * declaration under a key:
+ *
+ *   message / enum / service       `Outer.Inner`
+ *   field, oneof (in a message)     `Outer.Inner/field_name`
+ *   field's type token              `Outer.Inner/field_name:type`
+ *   field by number (last wins)     `Outer.Inner/#7`
+ *   enum value                      `Outer.Color/RED`
+ *   method, its input/output type   `Svc/Method`, `Svc/Method:in`, `Svc/Method:out`
+ *   extension field (extend block)  `<scope>/+field_name`, `<scope>/+field_name:type`
+ *
+ * plus the imports and the syntax/edition statement, in source order.
+ */
+
+export interface Pos {
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface LocatedImport {
+  readonly name: string;
+  readonly kind: "normal" | "public" | "weak";
+  readonly pos: Pos;
+}
+
+/** The literal of a `[default = ...]` option as written (`-0x10`, `inf`, a string's unescaped text). */
+export interface RawDefault {
+  readonly text: string;
+  readonly kind: "ident" | "string" | "number" | "punct";
+}
+
+export interface Locations {
+  readonly decls: ReadonlyMap<string, Pos>;
+  /** Raw `[default = ...]` literals by field key (`Msg/field`). */
+  readonly defaults: ReadonlyMap<string, RawDefault>;
+  readonly imports: readonly LocatedImport[];
+  /** Position and value of an `edition = "..."` statement, if the file has one. */
+  readonly edition?: { readonly value: string; readonly pos: Pos };
+  /** Position of the `syntax` statement, if any. */
+  readonly syntaxPos?: Pos;
+  /** Comment text before the first statement (a file header), if any. */
+  readonly headerComment?: string;
+  /** Find the declaration position for a key, falling back to the file start. */
+  at(key: string): Pos;
+}
+
+interface Token {
+  readonly text: string;
+  readonly kind: "ident" | "string" | "number" | "punct";
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Tokenize proto source, dropping comments. Unterminated strings/comments just end the token stream. */
+export function tokenize(src: string): { tokens: Token[]; headerComment?: string } {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const header: string[] = [];
+  const advanceNewlines = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) {
+      if (src.charCodeAt(k) === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+  };
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === "\n") {
+      line++;
+      i++;
+      lineStart = i;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v") {
+      i++;
+      continue;
+    }
+    if (c === "/" && src[i + 1] === "/") {
+      const end = src.indexOf("\n", i);
+      const stop = end < 0 ? src.length : end;
+      if (tokens.length === 0) header.push(src.slice(i + 2, stop).replace(/^ /, ""));
+      i = stop;
+      continue;
+    }
+    if (c === "/" && src[i + 1] === "*") {
+      const end = src.indexOf("*/", i + 2);
+      const stop = end < 0 ? src.length : end + 2;
+      if (tokens.length === 0) header.push(src.slice(i + 2, stop - 2).trim());
+      advanceNewlines(i, stop);
+      i = stop;
+      continue;
+    }
+    const col = i - lineStart + 1;
+    const startLine = line;
+    if (c === '"' || c === "'") {
+      let j = i + 1;
+      let value = "";
+      while (j < src.length && src[j] !== c && src[j] !== "\n") {
+        if (src[j] === "\\" && j + 1 < src.length) {
+          value += src[j + 1];
+          j += 2;
+        } else {
+          value += src[j];
+          j++;
+        }
+      }
+      tokens.push({ text: value, kind: "string", line: startLine, col });
+      i = j + 1;
+      continue;
+    }
+    const ident = /^[A-Za-z_.][A-Za-z0-9_.]*/.exec(src.slice(i, i + 512));
+    if (ident && !(c === "." && /[0-9]/.test(src[i + 1] ?? ""))) {
+      tokens.push({ text: ident[0], kind: "ident", line: startLine, col });
+      i += ident[0].length;
+      continue;
+    }
+    const num = /^(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)/.exec(src.slice(i, i + 128));
+    if (num && num[0].length > 0) {
+      tokens.push({ text: num[0], kind: "number", line: startLine, col });
+      i += num[0].length;
+      continue;
+    }
+    tokens.push({ text: c, kind: "punct", line: startLine, col });
+    i++;
+  }
+  const headerComment = header.length > 0 ? header.join("\n").trim() : undefined;
+  return headerComment === undefined ? { tokens } : { tokens, headerComment };
+}
+
+type ScopeKind = "file" | "message" | "enum" | "service" | "oneof" | "extend";
+interface Scope {
+  readonly kind: ScopeKind;
+  /** Local path of the enclosing message/enum/service (`Outer.Inner`), "" at file level. */
+  readonly path: string;
+}
+
+const LABELS = new Set(["optional", "required", "repeated"]);
+
+/** Scan a file's text and return declaration positions. Never throws on malformed input. */
+export function locate(src: string): Locations {
+  const { tokens, headerComment } = tokenize(src);
+  const decls = new Map<string, Pos>();
+  const defaults = new Map<string, RawDefault>();
+  const imports: LocatedImport[] = [];
+  let edition: { value: string; pos: Pos } | undefined;
+  let syntaxPos: Pos | undefined;
+  const stack: Scope[] = [{ kind: "file", path: "" }];
+  let i = 0;
+
+  const peek = (k = 0): Token | undefined => tokens[i + k];
+  const pos = (t: Token | undefined): Pos => (t ? { line: t.line, col: t.col } : { line: 1, col: 1 });
+  const record = (key: string, t: Token | undefined): void => {
+    if (!decls.has(key)) decls.set(key, pos(t));
+  };
+  const join = (a: string, b: string): string => (a === "" ? b : `${a}.${b}`);
+  /** Skip to the end of a statement: the next `;` at bracket depth 0, or a balanced `{...}` block. */
+  const skipStatement = (): void => {
+    let depth = 0;
+    while (i < tokens.length) {
+      const t = tokens[i++]!;
+      if (t.text === "{" || t.text === "[" || t.text === "(") depth++;
+      else if (t.text === "}" || t.text === "]" || t.text === ")") {
+        depth--;
+        if (depth <= 0 && t.text === "}") return;
+      } else if (t.text === ";" && depth <= 0) return;
+    }
+  };
+  /**
+   * Record the raw text of a `[default = ...]` option starting the search at token offset `from`:
+   * protobufjs parses defaults into JS numbers, which loses int64 precision and the spelling protoc keeps.
+   */
+  const captureDefault = (key: string, from: number): void => {
+    if (peek(from)?.text !== "[") return;
+    for (let k = from + 1; peek(k) && peek(k)!.text !== "]" && peek(k)!.text !== ";"; k++) {
+      if (peek(k)!.text === "default" && peek(k + 1)?.text === "=") {
+        const neg = peek(k + 2)?.text === "-";
+        const v = peek(k + (neg ? 3 : 2));
+        if (v) defaults.set(key, { text: (neg ? "-" : "") + v.text, kind: v.kind });
+        return;
+      }
+    }
+  };
+
+  while (i < tokens.length) {
+    const scope = stack[stack.length - 1]!;
+    const t = tokens[i]!;
+    if (t.text === "}") {
+      if (stack.length > 1) stack.pop();
+      i++;
+      continue;
+    }
+    if (t.text === ";") {
+      i++;
+      continue;
+    }
+    if (scope.kind === "file" && (t.text === "syntax" || t.text === "edition")) {
+      const value = peek(2);
+      if (t.text === "edition" && value) edition = { value: value.text, pos: pos(t) };
+      else syntaxPos = pos(t);
+      skipStatement();
+      continue;
+    }
+    if (scope.kind === "file" && t.text === "import") {
+      let kind: LocatedImport["kind"] = "normal";
+      let k = 1;
+      if (peek(1)?.text === "public" || peek(1)?.text === "weak") {
+        kind = peek(1)!.text as "public" | "weak";
+        k = 2;
+      }
+      const name = peek(k);
+      if (name?.kind === "string") imports.push({ name: name.text, kind, pos: pos(t) });
+      skipStatement();
+      continue;
+    }
+    if (t.text === "option" || t.text === "package" || t.text === "reserved" || t.text === "extensions") {
+      skipStatement();
+      continue;
+    }
+    if (scope.kind === "enum") {
+      if (t.kind === "ident" && peek(1)?.text === "=") record(`${scope.path}/${t.text}`, t);
+      skipStatement();
+      continue;
+    }
+    if (scope.kind === "service") {
+      if (t.text === "rpc" && peek(1)) {
+        const name = peek(1)!.text;
+        record(`${scope.path}/${name}`, t);
+        // rpc Name ( [stream] In ) returns ( [stream] Out )
+        let k = 3;
+        if (peek(k)?.text === "stream") k++;
+        record(`${scope.path}/${name}:in`, peek(k));
+        while (peek(k) && peek(k)!.text !== "returns" && peek(k)!.text !== ";") k++;
+        k += 2;
+        if (peek(k)?.text === "stream") k++;
+        record(`${scope.path}/${name}:out`, peek(k));
+      }
+      skipStatement();
+      continue;
+    }
+    if (t.text === "message" || t.text === "enum" || t.text === "service") {
+      const name = peek(1);
+      if (name && peek(2)?.text === "{") {
+        const path = join(scope.path, name.text);
+        record(path, t);
+        stack.push({ kind: t.text as ScopeKind, path });
+        i += 3;
+        continue;
+      }
+    }
+    if (t.text === "oneof" && peek(2)?.text === "{") {
+      record(`${scope.path}/${peek(1)!.text}`, t);
+      stack.push({ kind: "oneof", path: scope.path });
+      i += 3;
+      continue;
+    }
+    if (t.text === "extend") {
+      let k = 1;
+      while (peek(k) && peek(k)!.text !== "{") k++;
+      stack.push({ kind: "extend", path: scope.path });
+      i += k + 1;
+      continue;
+    }
+    // A field: [label] (group Name | map<K,V> | Type) name = N [opts] (; | { group body })
+    const start = t;
+    let k = 0;
+    if (LABELS.has(t.text)) k++;
+    const prefix = scope.kind === "extend" ? "/+" : "/";
+    if (peek(k)?.text === "group" && peek(k + 1)) {
+      const groupName = peek(k + 1)!.text;
+      const fieldKey = `${scope.path}${prefix}${groupName.toLowerCase()}`;
+      record(fieldKey, start);
+      record(`${fieldKey}:type`, peek(k + 1));
+      const path = join(scope.path, groupName);
+      record(path, start);
+      // Move to the group's body and enter it as a message scope.
+      i += k + 2;
+      while (i < tokens.length && tokens[i]!.text !== "{" && tokens[i]!.text !== ";") i++;
+      if (tokens[i]?.text === "{") {
+        stack.push({ kind: "message", path });
+        i++;
+      }
+      continue;
+    }
+    if (peek(k)?.text === "map" && peek(k + 1)?.text === "<") {
+      let m = k + 2;
+      while (peek(m) && peek(m)!.text !== ">") m++;
+      const name = peek(m + 1);
+      if (name) {
+        record(`${scope.path}${prefix}${name.text}`, start);
+        record(`${scope.path}${prefix}${name.text}:type`, peek(k));
+      }
+      i += m + 2;
+      skipStatement();
+      continue;
+    }
+    const typeTok = peek(k);
+    const nameTok = peek(k + 1);
+    if (typeTok?.kind === "ident" && nameTok?.kind === "ident" && peek(k + 2)?.text === "=") {
+      const key = `${scope.path}${prefix}${nameTok.text}`;
+      record(key, start);
+      record(`${key}:type`, typeTok);
+      // The last declaration with a number wins, so a duplicate number is reported where it repeats.
+      const num = peek(k + 3);
+      if (num) decls.set(`${scope.path}${prefix}#${num.text}`, pos(start));
+      captureDefault(key, k + 4);
+      i += k + 3;
+      skipStatement();
+      continue;
+    }
+    skipStatement();
+  }
+
+  const at = (key: string): Pos => decls.get(key) ?? { line: 1, col: 1 };
+  return {
+    decls,
+    defaults,
+    imports,
+    at,
+    ...(edition ? { edition } : {}),
+    ...(syntaxPos ? { syntaxPos } : {}),
+    ...(headerComment !== undefined ? { headerComment } : {}),
+  };
+}
