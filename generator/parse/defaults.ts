@@ -3,7 +3,7 @@
  * `FieldDescriptorProto.default_value`, so the descriptors we build byte-match protoc's.
  */
 import type { ScalarType } from "../model/types";
-import type { RawDefault } from "./locate";
+import { decodeProtoString, type RawDefault } from "./locate";
 
 /** C's `printf("%.<precision>g", x)` for finite x. */
 export function formatG(x: number, precision: number): string {
@@ -77,7 +77,8 @@ const INT_RANGES: Partial<Record<ScalarType, readonly [bigint, bigint]>> = {
 
 /**
  * The `default_value` text for a scalar field, or an error message.
- * `parsed` is protobufjs's value (it decodes string escapes correctly); `raw` is the literal as written.
+ * `parsed` is protobufjs's value; `raw` is the literal as written, used for anything protobufjs would
+ * lose (int64 precision, octal escapes in strings, the spelling of floats).
  */
 export function scalarDefaultText(
   scalar: ScalarType, parsed: unknown, raw: RawDefault | undefined,
@@ -85,19 +86,11 @@ export function scalarDefaultText(
   const rawText = raw?.text ?? String(parsed);
   switch (scalar) {
     case "string":
-      if (typeof parsed !== "string") return { error: `default for a string field must be a string, got ${rawText}` };
-      return { text: parsed };
-    case "bytes": {
-      if (typeof parsed !== "string") return { error: `default for a bytes field must be a string, got ${rawText}` };
-      // Each char of the decoded literal is one byte (octal/hex escapes); UTF-8 encode anything wider.
-      const bytes: number[] = [];
-      for (const ch of parsed) {
-        const c = ch.codePointAt(0)!;
-        if (c <= 0xff) bytes.push(c);
-        else bytes.push(...Buffer.from(ch, "utf8"));
-      }
-      return { text: cEscape(bytes) };
-    }
+      if (raw?.kind !== "string") return { error: `default for a string field must be a string, got ${rawText}` };
+      return { text: Buffer.from(decodeProtoString(raw.text)).toString("utf8") };
+    case "bytes":
+      if (raw?.kind !== "string") return { error: `default for a bytes field must be a string, got ${rawText}` };
+      return { text: cEscape(decodeProtoString(raw.text)) };
     case "bool":
       if (rawText === "true" || rawText === "false") return { text: rawText };
       return { error: `default for a bool field must be true or false, got ${rawText}` };

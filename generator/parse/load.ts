@@ -70,16 +70,24 @@ function parseErrorToDiagnostic(err: unknown, file: { displayPath: string; sourc
   if (named) {
     const [, kind, name, owner] = named as unknown as [string, string, string, string];
     const local = localPath(owner, file);
-    const pos = file.locations.decls.get(`${local}/${name}`) ?? file.locations.decls.get(local === "" ? name : `${local}.${name}`);
+    const key = `${local}/${name}`;
+    const nestedKey = local === "" ? name : `${local}.${name}`;
+    const { decls, lastDecls } = file.locations;
+    const pos = lastDecls.get(key) ?? decls.get(key) ?? lastDecls.get(nestedKey) ?? decls.get(nestedKey);
     const message = kind === "name" ? `field name "${name}" is reserved in ${owner}` : `"${name}" is already defined in ${owner}`;
     return at(pos ?? { line: 1, col: 1 }, message);
   }
-  const id = /^(duplicate id|id) (\d+) (?:in|is reserved in) (?:Type|Enum) \.?(.*)$/.exec(raw);
+  const id = /^(duplicate id|id) (-?\d+) (?:in|is reserved in) (Type|Enum) \.?(.*)$/.exec(raw);
   if (id) {
-    const [, kind, num, owner] = id as unknown as [string, string, string, string];
+    const [, kind, num, ownerKind, owner] = id as unknown as [string, string, string, string, string];
     const local = localPath(owner, file);
     const pos = file.locations.decls.get(`${local}/#${num}`) ?? file.locations.decls.get(local);
-    const message = kind === "id" ? `field number ${num} is reserved in ${owner}` : `field number ${num} is already used in ${owner}`;
+    const what = ownerKind === "Enum" ? "enum value number" : "field number";
+    const message = kind === "id"
+      ? `${what} ${num} is reserved in ${owner}`
+      : ownerKind === "Enum"
+        ? `enum value number ${num} is already used in ${owner}; set option allow_alias = true; to allow aliases`
+        : `field number ${num} is already used in ${owner}`;
     return at(pos ?? { line: 1, col: 1 }, message);
   }
   return at({ line: 1, col: 1 }, raw);

@@ -28,7 +28,7 @@ export interface LocatedImport {
   readonly pos: Pos;
 }
 
-/** The literal of a `[default = ...]` option as written (`-0x10`, `inf`, a string's unescaped text). */
+/** The literal of a `[default = ...]` option as written (`-0x10`, `inf`, a string literal's raw text with escapes). */
 export interface RawDefault {
   readonly text: string;
   readonly kind: "ident" | "string" | "number" | "punct";
@@ -36,6 +36,8 @@ export interface RawDefault {
 
 export interface Locations {
   readonly decls: ReadonlyMap<string, Pos>;
+  /** For keys declared more than once (a duplicate name), the position of the last declaration. */
+  readonly lastDecls: ReadonlyMap<string, Pos>;
   /** Raw `[default = ...]` literals by field key (`Msg/field`). */
   readonly defaults: ReadonlyMap<string, RawDefault>;
   readonly imports: readonly LocatedImport[];
@@ -101,18 +103,10 @@ export function tokenize(src: string): { tokens: Token[]; headerComment?: string
     const col = i - lineStart + 1;
     const startLine = line;
     if (c === '"' || c === "'") {
+      // Keep the literal's raw text (escapes included); decodeProtoString interprets it when needed.
       let j = i + 1;
-      let value = "";
-      while (j < src.length && src[j] !== c && src[j] !== "\n") {
-        if (src[j] === "\\" && j + 1 < src.length) {
-          value += src[j + 1];
-          j += 2;
-        } else {
-          value += src[j];
-          j++;
-        }
-      }
-      tokens.push({ text: value, kind: "string", line: startLine, col });
+      while (j < src.length && src[j] !== c && src[j] !== "\n") j += src[j] === "\\" ? 2 : 1;
+      tokens.push({ text: src.slice(i + 1, Math.min(j, src.length)), kind: "string", line: startLine, col });
       i = j + 1;
       continue;
     }
@@ -149,6 +143,7 @@ export function locate(src: string): Locations {
   const { tokens, headerComment } = tokenize(src);
   const decls = new Map<string, Pos>();
   const defaults = new Map<string, RawDefault>();
+  const lastDecls = new Map<string, Pos>();
   const imports: LocatedImport[] = [];
   let edition: { value: string; pos: Pos } | undefined;
   let syntaxPos: Pos | undefined;
@@ -159,6 +154,7 @@ export function locate(src: string): Locations {
   const pos = (t: Token | undefined): Pos => (t ? { line: t.line, col: t.col } : { line: 1, col: 1 });
   const record = (key: string, t: Token | undefined): void => {
     if (!decls.has(key)) decls.set(key, pos(t));
+    else lastDecls.set(key, pos(t));
   };
   const join = (a: string, b: string): string => (a === "" ? b : `${a}.${b}`);
   /** Skip to the end of a statement: the next `;` at bracket depth 0, or a balanced `{...}` block. */
@@ -203,7 +199,7 @@ export function locate(src: string): Locations {
     }
     if (scope.kind === "file" && (t.text === "syntax" || t.text === "edition")) {
       const value = peek(2);
-      if (t.text === "edition" && value) edition = { value: value.text, pos: pos(t) };
+      if (t.text === "edition" && value) edition = { value: Buffer.from(decodeProtoString(value.text)).toString("utf8"), pos: pos(t) };
       else syntaxPos = pos(t);
       skipStatement();
       continue;
@@ -216,7 +212,7 @@ export function locate(src: string): Locations {
         k = 2;
       }
       const name = peek(k);
-      if (name?.kind === "string") imports.push({ name: name.text, kind, pos: pos(t) });
+      if (name?.kind === "string") imports.push({ name: Buffer.from(decodeProtoString(name.text)).toString("utf8"), kind, pos: pos(t) });
       skipStatement();
       continue;
     }
@@ -225,7 +221,12 @@ export function locate(src: string): Locations {
       continue;
     }
     if (scope.kind === "enum") {
-      if (t.kind === "ident" && peek(1)?.text === "=") record(`${scope.path}/${t.text}`, t);
+      if (t.kind === "ident" && peek(1)?.text === "=") {
+        record(`${scope.path}/${t.text}`, t);
+        const neg = peek(2)?.text === "-";
+        const num = peek(neg ? 3 : 2);
+        if (num) decls.set(`${scope.path}/#${neg ? "-" : ""}${num.text}`, pos(t));
+      }
       skipStatement();
       continue;
     }
@@ -321,6 +322,7 @@ export function locate(src: string): Locations {
   const at = (key: string): Pos => decls.get(key) ?? { line: 1, col: 1 };
   return {
     decls,
+    lastDecls,
     defaults,
     imports,
     at,
@@ -328,4 +330,49 @@ export function locate(src: string): Locations {
     ...(syntaxPos ? { syntaxPos } : {}),
     ...(headerComment !== undefined ? { headerComment } : {}),
   };
+}
+
+const SIMPLE_ESCAPES: { readonly [c: string]: number } = {
+  a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, "\\": 92, "'": 39, '"': 34, "?": 63,
+};
+
+/**
+ * Decode the raw text of a proto string literal to bytes with protoc's rules: `\n`-style escapes,
+ * octal `\0`-`\377` (1 to 3 digits), hex `\x` (1 or 2 digits) give raw bytes; `\u`/`\U` and plain
+ * characters are UTF-8 encoded.
+ */
+export function decodeProtoString(raw: string): Uint8Array {
+  const out: number[] = [];
+  const utf8 = (s: string): void => {
+    out.push(...Buffer.from(s, "utf8"));
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== "\\" || i + 1 >= raw.length) {
+      const cp = raw.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      utf8(ch);
+      i += ch.length - 1;
+      continue;
+    }
+    const e = raw[++i]!;
+    if (SIMPLE_ESCAPES[e] !== undefined) {
+      out.push(SIMPLE_ESCAPES[e]!);
+    } else if (/[0-7]/.test(e)) {
+      let digits = e;
+      while (digits.length < 3 && /[0-7]/.test(raw[i + 1] ?? "")) digits += raw[++i];
+      out.push(parseInt(digits, 8) & 0xff);
+    } else if ((e === "x" || e === "X") && /[0-9a-fA-F]/.test(raw[i + 1] ?? "")) {
+      let digits = "";
+      while (digits.length < 2 && /[0-9a-fA-F]/.test(raw[i + 1] ?? "")) digits += raw[++i];
+      out.push(parseInt(digits, 16));
+    } else if ((e === "u" || e === "U") && /^[0-9a-fA-F]+$/.test(raw.slice(i + 1, i + 1 + (e === "u" ? 4 : 8)))) {
+      const n = e === "u" ? 4 : 8;
+      utf8(String.fromCodePoint(parseInt(raw.slice(i + 1, i + 1 + n), 16)));
+      i += n;
+    } else {
+      utf8(e); // unknown escape: protoc warns and keeps the character
+    }
+  }
+  return Uint8Array.from(out);
 }
