@@ -152,3 +152,24 @@ export function pyServiceNames(service: Pick<Service, "name">): {
     addToServer: `add_${service.name}_to_server`,
   };
 }
+
+/**
+ * The exported descriptor (`EnumType`) next to a generated TS enum: `Color` -> `Color$type`.
+ * Proto identifiers cannot contain `$`, so this never clashes with a generated type name.
+ */
+export function tsEnumDescriptorName(type: Pick<Enum, "fullName" | "file">, pkg: string): string {
+  return `${tsTypeName(type, pkg)}$type`;
+}
+
+/**
+ * A local variable or parameter in generated TS: `$` + name (`$m`, `$w`). Proto identifiers cannot
+ * start with `$`, so locals never shadow a generated or imported top-level name.
+ */
+export function tsLocal(name: string): string {
+  return `$${name}`;
+}
+
+/** The alias of an imported TS symbol whose name is already taken in a module: `Timestamp$1`. */
+export function tsImportAlias(name: string, n: number): string {
+  return `${name}$${n}`;
+}

@@ -206,7 +206,11 @@ export interface ProtoFile {
   readonly services: readonly Service[];
   readonly extensions: readonly Extension[];
   readonly options: Options;
-  /** True for the bundled google/protobuf well-known type files. */
+  /**
+   * True for files bundled with the compiler: the google/protobuf well-known types and
+   * protozmq/options.proto. Python imports these from installed packages (`google.protobuf`,
+   * `protozmq`), never from generated output.
+   */
   readonly wellKnown: boolean;
   /** The comment before the `syntax` statement (licence headers, file docs). */
   readonly comments: Comments;

@@ -14,7 +14,7 @@ import { loadFiles } from "./load";
 import { SymbolTable } from "./symbols";
 import { validate } from "./validate";
 
-export { WKT_DIR } from "./load";
+export { BUNDLED_INCLUDE_DIR } from "./load";
 
 export interface LoadOptions {
   /** Directories imports are resolved against (`-I`), in order. Well-known types are always available. */

@@ -8,8 +8,12 @@ import * as protobuf from "protobufjs";
 import type { Diagnostic } from "../model/diagnostics";
 import { locate, type Locations, type Pos } from "./locate";
 
-/** Directory holding the bundled google/protobuf well-known type sources. */
-export const WKT_DIR = path.join(__dirname, "wkt");
+/**
+ * Directory of the `.proto` files bundled with the compiler: Google's well-known types
+ * (`google/protobuf/*.proto`) and protozmq's own options (`protozmq/options.proto`). It is searched
+ * after the user's include directories.
+ */
+export const BUNDLED_INCLUDE_DIR = path.join(__dirname, "include");
 
 export interface LoadedFile {
   /** Import name, relative to its include directory. */
@@ -151,8 +155,10 @@ export function loadFiles(inputs: readonly string[], includeDirs: readonly strin
       const p = path.join(dir, name);
       if (fs.existsSync(p) && fs.statSync(p).isFile()) return { absPath: p, wellKnown: false };
     }
-    const wkt = path.join(WKT_DIR, name);
-    if (name.startsWith("google/protobuf/") && fs.existsSync(wkt)) return { absPath: wkt, wellKnown: true };
+    const bundled = path.join(BUNDLED_INCLUDE_DIR, name);
+    if ((name.startsWith("google/protobuf/") || name.startsWith("protozmq/")) && fs.existsSync(bundled)) {
+      return { absPath: bundled, wellKnown: true };
+    }
     return undefined;
   };
 
