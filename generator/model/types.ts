@@ -161,6 +161,11 @@ export interface Method {
   readonly serverStreaming: boolean;
   readonly deprecated: boolean;
   readonly options: Options;
+  /**
+   * Written with a `{ ... }` body instead of `;`. protoc then records an options message even when the
+   * body is empty, so descriptors must too.
+   */
+  readonly hasBody: boolean;
   readonly comments: Comments;
   readonly pos: SourcePos;
 }

@@ -259,7 +259,8 @@ export class FileBuilder {
     let cardinality: Cardinality;
     if (isMap) cardinality = "map";
     else if (f.repeated) cardinality = "repeated";
-    else if (f.required) cardinality = "required";
+    // `Field#required` is derived from resolved edition features, which we never resolve; `rule` is as written.
+    else if ((f as { rule?: string }).rule === "required") cardinality = "required";
     else if (proto3Optional || oneofName !== undefined || this.file.syntax === "proto2" || type.kind === "message") cardinality = "optional";
     else cardinality = "singular";
     const jsonOpt = raw["json_name"];
@@ -381,6 +382,7 @@ export class FileBuilder {
         serverStreaming: m.responseStream === true,
         deprecated: opts["deprecated"] === true,
         options: opts,
+        hasBody: this.file.locations.decls.has(`${key}:body`),
         comments: comments(m),
         pos: this.at(key),
       });

@@ -10,7 +10,7 @@ import { SchemaError, type Diagnostic } from "../model/diagnostics";
 import { createModel } from "../model/model";
 import type { Model, ProtoFile } from "../model/types";
 import { FileBuilder } from "./build";
-import { loadFiles } from "./load";
+import { loadFiles, unmangleProto } from "./load";
 import { SymbolTable } from "./symbols";
 import { validate } from "./validate";
 
@@ -29,12 +29,12 @@ export function loadModel(files: readonly string[], options: LoadOptions): Model
   const loaded = loadFiles(files, options.includeDirs);
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const symbols = new SymbolTable(loaded.files);
-  const built: ProtoFile[] = loaded.files.map((f) => new FileBuilder(f, symbols, diagnostics).build());
+  const built: ProtoFile[] = loaded.files.map((f) => unmangleProto(new FileBuilder(f, symbols, diagnostics).build()));
   const model = createModel(built, loaded.targets);
   // Unresolvable fields were left out of the model, so it is consistent enough to validate even now.
   const display = new Map(loaded.files.map((f) => [f.name, f.displayPath]));
   validate(model, (name) => display.get(name) ?? name, diagnostics);
-  if (diagnostics.length > 0) throw new SchemaError(dedupe(diagnostics));
+  if (diagnostics.length > 0) throw new SchemaError(dedupe(unmangleProto(diagnostics)));
   return model;
 }
 

@@ -56,6 +56,35 @@ export function importNameFor(absPath: string, includeDirs: readonly string[]): 
   return path.basename(absPath);
 }
 
+/**
+ * protobufjs keeps fields, nested types and enum values in plain objects, so a member named
+ * `__proto__` would set the object's prototype instead of being stored: the member silently vanishes.
+ * We parse with the identifier swapped for a placeholder of the same length (positions stay exact)
+ * and swap it back when building the IR (`unmangleProto`).
+ */
+export const PROTO_PLACEHOLDER = "__Pr0t0__";
+const PROTO_RE = /\b__proto__\b/g;
+const PLACEHOLDER_RE = new RegExp(PROTO_PLACEHOLDER, "g");
+
+function mangleProto(source: string): string {
+  return source.includes("__proto__") ? source.replace(PROTO_RE, PROTO_PLACEHOLDER) : source;
+}
+
+/** Restore `__proto__` in every string of a built value (deeply; returns the same value when untouched). */
+export function unmangleProto<T>(value: T): T {
+  if (typeof value === "string") return (value.includes(PROTO_PLACEHOLDER) ? value.replace(PLACEHOLDER_RE, "__proto__") : value) as T;
+  if (Array.isArray(value)) return value.map((v) => unmangleProto(v)) as T;
+  if (typeof value === "object" && value !== null) {
+    const out: { [k: string]: unknown } = {};
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty, because assigning to out["__proto__"] would set the prototype.
+      Object.defineProperty(out, unmangleProto(k), { value: unmangleProto(v), enumerable: true, writable: true, configurable: true });
+    }
+    return out as T;
+  }
+  return value;
+}
+
 /** Turn a protobufjs error (`illegal token 'x' (line 3)`, `duplicate name 'a' in Type .p.M`) into a diagnostic. */
 function parseErrorToDiagnostic(err: unknown, file: { displayPath: string; source: string; locations: Locations }): Diagnostic {
   const raw = err instanceof Error ? err.message : String(err);
@@ -175,6 +204,7 @@ export function loadFiles(inputs: readonly string[], includeDirs: readonly strin
       loaded.set(name, null);
       return;
     }
+    source = mangleProto(source);
     const locations = locate(source);
     if (locations.edition) {
       const { line, col } = locations.edition.pos;

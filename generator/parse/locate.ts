@@ -12,6 +12,7 @@
  *   field by number (last wins)     `Outer.Inner/#7`
  *   enum value                      `Outer.Color/RED`
  *   method, its input/output type   `Svc/Method`, `Svc/Method:in`, `Svc/Method:out`
+ *   method written with a body      `Svc/Method:body` (`rpc X(A) returns (B) { ... }`)
  *   extension field (extend block)  `<scope>/+field_name`, `<scope>/+field_name:type`
  *
  * plus the imports and the syntax/edition statement, in source order.
@@ -242,6 +243,8 @@ export function locate(src: string): Locations {
         k += 2;
         if (peek(k)?.text === "stream") k++;
         record(`${scope.path}/${name}:out`, peek(k));
+        while (peek(k) && peek(k)!.text !== ")") k++;
+        if (peek(k + 1)?.text === "{") record(`${scope.path}/${name}:body`, peek(k + 1));
       }
       skipStatement();
       continue;

@@ -8,6 +8,7 @@ import * as path from "path";
 import { loadModel } from "../../generator/parse";
 import { SchemaError, formatDiagnostic } from "../../generator/model/diagnostics";
 import { allTypes } from "../../generator/model/model";
+import type { Message } from "../../generator/model/types";
 import { formatG, simpleDtoa, simpleFtoa } from "../../generator/parse/defaults";
 import { expandInputs } from "../../generator/inputs";
 
@@ -91,9 +92,10 @@ describe("parse: fixtures", () => {
   });
 
   test("proto2 defaults are spelled as protoc stores them", () => {
-    const msg = allTypes(model.file("proto2/proto2.proto")).find((t) => t.kind === "message" && t.fields.some((f) => f.name === "int64_value"));
-    expect(msg?.kind).toBe("message");
-    const d = new Map((msg as { fields: { name: string; defaultText?: string }[] }).fields.map((f) => [f.name, f.defaultText]));
+    const msg = allTypes(model.file("proto2/proto2.proto"))
+      .find((t): t is Message => t.kind === "message" && t.fields.some((f) => f.name === "int64_value"));
+    expect(msg).toBeDefined();
+    const d = new Map(msg!.fields.map((f) => [f.name, f.defaultText]));
     expect(d.get("int64_value")).toBe("-9223372036854775808");
     expect(d.get("uint64_value")).toBe("18446744073709551615");
     expect(d.get("fixed32_value")).toBe(String(0xdeadbeef));
@@ -104,6 +106,16 @@ describe("parse: fixtures", () => {
     expect(d.get("double_exp")).toBe("1e-10");
     expect(d.get("bytes_value")).toBe("\\000\\001\\377abc");
     expect(d.get("no_default_int")).toBeUndefined();
+  });
+
+  test("a field named __proto__ survives parsing (protobufjs would drop it)", () => {
+    const names = allTypes(model.file("name_clash/name_clash.proto")).flatMap((t) => (t.kind === "message" ? t.fields.map((f) => f.name) : []));
+    expect(names).toEqual(expect.arrayContaining(["__proto__", "constructor", "toString", "hasOwnProperty", "class", "None", "self"]));
+  });
+
+  test("proto2 required fields stay required", () => {
+    const required = allTypes(model.file("proto2/proto2.proto")).flatMap((t) => (t.kind === "message" ? t.fields.filter((f) => f.cardinality === "required") : []));
+    expect(required.length).toBeGreaterThan(0);
   });
 
   test("groups become a nested group message and a lower-cased field", () => {
