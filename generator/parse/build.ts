@@ -10,7 +10,7 @@ import type {
   ProtoFile, ReservedRange, ScalarType, Service, SourcePos, ValueType,
 } from "../model/types";
 import { scalarDefaultText } from "./defaults";
-import type { LoadedFile } from "./load";
+import { unmangleProto, type LoadedFile } from "./load";
 import type { SymbolTable } from "./symbols";
 
 export const SCALARS: ReadonlySet<string> = new Set<ScalarType>([
@@ -268,7 +268,8 @@ export class FileBuilder {
     const field: Mutable<Field> = {
       name,
       number: f.id,
-      jsonName: typeof jsonOpt === "string" ? jsonOpt : protoJsonName(name),
+      // Derived names are computed from the real name, not the parse-time `__proto__` placeholder.
+      jsonName: typeof jsonOpt === "string" ? jsonOpt : protoJsonName(unmangleProto(name)),
       explicitJsonName: typeof jsonOpt === "string",
       cardinality,
       type,
@@ -283,7 +284,7 @@ export class FileBuilder {
     if (oneofName !== undefined) field.oneof = oneofName;
     if (isMap) {
       const keyType = (f as protobuf.MapField).keyType;
-      field.map = { key: keyType as ScalarType, value: type, entryName: `${pascalCase(name)}Entry` };
+      field.map = { key: keyType as ScalarType, value: type, entryName: `${pascalCase(unmangleProto(name))}Entry` };
     }
     if (cardinality === "repeated" && (type.kind === "enum" || (type.kind === "scalar" && !PACKABLE_EXCLUDED.has(type.scalar)))) {
       field.packed = this.file.syntax === "proto3" ? raw["packed"] !== false : raw["packed"] === true;
