@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
+# protozmq/options.proto, bundled with the compiler (google/protobuf/* there too, identical to protoc's).
+BUNDLED = ROOT / "generator" / "parse" / "include"
 BAD = ROOT / "test" / "generator" / "bad"
 INNER_ENV = "PROTOZMQ_VALIDATE_FIXTURES_INNER"
 MIN_JSON_SAMPLES = 3
@@ -81,7 +83,7 @@ class Validator:
 
     def compile(self, protos: list[str], out: str) -> bool:
         cmd = [
-            sys.executable, "-m", "grpc_tools.protoc", f"-I{SCHEMAS}", f"--python_out={out}",
+            sys.executable, "-m", "grpc_tools.protoc", f"-I{SCHEMAS}", f"-I{BUNDLED}", f"--python_out={out}",
             f"--descriptor_set_out={out}/set.pb", "--include_imports", *protos,
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -99,7 +101,7 @@ class Validator:
         fds = descriptor_pb2.FileDescriptorSet.FromString(set_path.read_bytes())
         seen: dict[str, str] = {}
         for f in fds.file:
-            if f.name.startswith("google/protobuf/"):
+            if f.name.startswith(("google/protobuf/", "protozmq/")):  # bundled with the compiler
                 continue
             feature = f.name.split("/")[0]
             expected = f"protozmq.fixtures.{feature}"

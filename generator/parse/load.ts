@@ -92,11 +92,27 @@ function parseErrorToDiagnostic(err: unknown, file: { displayPath: string; sourc
   const illegal = /^illegal (\S+) '(.*?)'(?:, '(.*)' expected)? \((?:.*, )?line (\d+)\)$/.exec(raw);
   if (illegal) {
     const [, what, token, expected, lineStr] = illegal as unknown as [string, string, string, string | undefined, string];
-    const line = Number(lineStr);
-    const text = file.source.split("\n")[line - 1] ?? "";
-    const idx = token === "" ? -1 : text.indexOf(token);
+    // protobufjs's tokenizer counts lines lazily and can report the line before the token, so look
+    // for the token from the reported line on.
+    const lines = file.source.split("\n");
+    let line = Number(lineStr);
+    let idx = -1;
+    if (token !== "") {
+      const re = new RegExp(`(?<![A-Za-z0-9_])${token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9_])`);
+      for (let l = line; l <= Math.min(line + 2, lines.length); l++) {
+        const m = re.exec(lines[l - 1] ?? "");
+        if (m) {
+          line = l;
+          idx = m.index;
+          break;
+        }
+      }
+    }
     let msg = token === "" ? `unexpected end of file` : what === "token" ? `unexpected "${token}"` : `invalid ${what} "${token}"`;
     if (expected !== undefined) msg += ` (expected "${expected}")`;
+    if (what === "type" && idx >= 0 && /map\s*<\s*$/.test((lines[line - 1] ?? "").slice(0, idx))) {
+      msg = `map key type "${token}" is not allowed: keys must be an integer type, bool or string`;
+    }
     return at({ line, col: idx >= 0 ? idx + 1 : 1 }, msg);
   }
   const named = /^(duplicate name|name) '([^']+)' (?:in|is reserved in) (?:Type|Enum|Namespace|Service|OneOf) \.?(.*)$/.exec(raw);
@@ -215,6 +231,15 @@ export function loadFiles(inputs: readonly string[], includeDirs: readonly strin
       loaded.set(name, null);
       return;
     }
+    const isProto3 = /^\s*syntax\s*=\s*["']proto3["']/m.test(source);
+    if (isProto3 && locations.groups.length > 0) {
+      // protobufjs reports a group in proto3 as a confusing syntax error further down; say what it is.
+      for (const g of locations.groups) {
+        diagnostics.push({ file: displayPath, line: g.line, col: g.col, message: "groups are not allowed in proto3; use a nested message field instead" });
+      }
+      loaded.set(name, null);
+      return;
+    }
     const parsed = parseRecovering(source, { displayPath, source, locations }, diagnostics);
     if (!parsed) {
       loaded.set(name, null);
@@ -228,6 +253,7 @@ export function loadFiles(inputs: readonly string[], includeDirs: readonly strin
       if (cycleAt >= 0) {
         const cycle = [...visiting.slice(cycleAt), imp.name].join(" -> ");
         diagnostics.push({ file: displayPath, line: imp.pos.line, col: imp.pos.col, message: `import cycle: ${cycle}` });
+        deps.push(imp.name); // still visible, so the cycle is the only error reported for it
         continue;
       }
       const found = resolveImport(imp.name);

@@ -44,6 +44,8 @@ export interface Locations {
   readonly imports: readonly LocatedImport[];
   /** Position and value of an `edition = "..."` statement, if the file has one. */
   readonly edition?: { readonly value: string; readonly pos: Pos };
+  /** Positions of `group` field declarations (illegal in proto3; reported before protobufjs sees them). */
+  readonly groups: readonly Pos[];
   /** Position of the `syntax` statement, if any. */
   readonly syntaxPos?: Pos;
   /** Comment text before the first statement (a file header), if any. */
@@ -145,6 +147,7 @@ export function locate(src: string): Locations {
   const decls = new Map<string, Pos>();
   const defaults = new Map<string, RawDefault>();
   const lastDecls = new Map<string, Pos>();
+  const groups: Pos[] = [];
   const imports: LocatedImport[] = [];
   let edition: { value: string; pos: Pos } | undefined;
   let syntaxPos: Pos | undefined;
@@ -280,6 +283,7 @@ export function locate(src: string): Locations {
     if (peek(k)?.text === "group" && peek(k + 1)) {
       const groupName = peek(k + 1)!.text;
       const fieldKey = `${scope.path}${prefix}${groupName.toLowerCase()}`;
+      groups.push(pos(start));
       record(fieldKey, start);
       record(`${fieldKey}:type`, peek(k + 1));
       const path = join(scope.path, groupName);
@@ -327,6 +331,7 @@ export function locate(src: string): Locations {
     decls,
     lastDecls,
     defaults,
+    groups,
     imports,
     at,
     ...(edition ? { edition } : {}),

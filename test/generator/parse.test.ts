@@ -183,7 +183,7 @@ describe("parse: errors name file:line:col", () => {
     ["json name conflict", { "a.proto": 'syntax = "proto3";\nmessage A {\n  int32 foo_bar = 1;\n  int32 fooBar = 2;\n}\n' },
       ['a.proto:4:3: the JSON name "fooBar" of field "fooBar" in A conflicts with field "foo_bar"']],
     ["float map key", { "a.proto": 'syntax = "proto3";\nmessage A {\n  map<float, int32> m = 1;\n}\n' },
-      ['a.proto:3:7: invalid type "float"']],
+      ['a.proto:3:7: map key type "float" is not allowed: keys must be an integer type, bool or string']],
     ["enum alias without allow_alias", { "a.proto": 'syntax = "proto3";\nenum E {\n  A = 0;\n  B = 0;\n}\n' },
       ["a.proto:4:3: enum value number 0 is already used in E; set option allow_alias = true; to allow aliases"]],
     ["default in proto3", { "a.proto": 'syntax = "proto3";\nmessage A {\n  optional int32 a = 1 [default = 3];\n}\n' },

@@ -18,6 +18,7 @@ import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 SCHEMAS = REPO / "schemas"
+BUNDLED = REPO / "generator" / "parse" / "include"
 DRIVER = REPO / "test" / "generator" / "python" / "gen-python.js"
 
 
@@ -50,7 +51,8 @@ def _protoc(*args: str) -> None:
     from grpc_tools import protoc  # noqa: PLC0415 - only needed when generation runs
 
     include = pathlib.Path(protoc.__file__).parent / "_proto"
-    argv = ["protoc", f"-I{SCHEMAS}", f"-I{include}", *args]
+    # protozmq/options.proto comes from the compiler's bundled dir, searched last like in protozmq.
+    argv = ["protoc", f"-I{SCHEMAS}", f"-I{include}", f"-I{BUNDLED}", *args]
     code = protoc.main(argv)
     assert code == 0, f"protoc failed ({code}): {' '.join(argv)}"
 
