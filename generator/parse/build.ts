@@ -18,6 +18,8 @@ export const SCALARS: ReadonlySet<string> = new Set<ScalarType>([
   "fixed32", "fixed64", "sfixed32", "sfixed64", "bool", "string", "bytes",
 ]);
 
+const MAX_FIELD_NUMBER = 536870911;
+
 const PACKABLE_EXCLUDED: ReadonlySet<string> = new Set(["string", "bytes"]);
 
 /** Option keys protobufjs stores on fields that are not descriptor options. */
@@ -131,6 +133,9 @@ export class FileBuilder {
     const mapEntries: Message[] = [];
     const realOneofs = new Map<string, string[]>();
     for (const f of type.fieldsArray) {
+      // protobufjs also adds each extension to the message it extends (named `.pkg.ext`, with
+      // `declaringField` set); the extension belongs to its declaring scope, not here.
+      if ((f as { declaringField?: unknown }).declaringField) continue;
       const field = this.field(f, fullName, local, "/");
       if (!field) continue;
       fields.push(field);
@@ -162,8 +167,12 @@ export class FileBuilder {
     }
     const members = this.members(type.nestedArray, fullName, fullName);
     const reserved = ranges(type.reserved as Array<number[] | string> | undefined);
-    const ext = ranges(type.extensions as Array<number[]> | undefined);
     const opts = options(type.options);
+    // `to max` means 2^29-1 for ordinary messages but INT32_MAX-1 (inclusive) with message_set_wire_format.
+    const ext = ranges(type.extensions as Array<number[]> | undefined);
+    if (opts["message_set_wire_format"] === true) {
+      ext.ranges = ext.ranges.map((r) => (r.end === MAX_FIELD_NUMBER ? { start: r.start, end: 2147483646 } : r));
+    }
     const msg: Message = {
       kind: "message",
       name: type.name,

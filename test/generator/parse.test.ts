@@ -147,6 +147,23 @@ describe("parse: fixtures", () => {
   });
 });
 
+describe("parse: extensions", () => {
+  test("extension fields stay in their declaring scope and do not leak into the extended message", () => {
+    const dir = tmpProtos({
+      "e.proto": 'syntax = "proto2";\npackage p;\nmessage Base {\n  optional int32 a = 1;\n  extensions 100 to max;\n}\n' +
+        "extend Base {\n  optional string note = 100;\n}\nmessage Scope {\n  extend Base { optional int32 inner = 101; }\n}\n" +
+        "message Set {\n  option message_set_wire_format = true;\n  extensions 4 to max;\n}\n",
+    });
+    const model = loadModel([path.join(dir, "e.proto")], { includeDirs: [dir] });
+    expect(model.message("p.Base").fields.map((f) => f.name)).toEqual(["a"]);
+    expect(model.message("p.Base").extensionRanges).toEqual([{ start: 100, end: 536870911 }]);
+    expect(model.file("e.proto").extensions.map((e) => [e.name, e.extendee, e.number])).toEqual([["note", "p.Base", 100]]);
+    expect(model.message("p.Scope").extensions.map((e) => [e.name, e.scope])).toEqual([["inner", "p.Scope"]]);
+    // protoc: `max` is INT32_MAX (exclusive) for message sets.
+    expect(model.message("p.Set").extensionRanges).toEqual([{ start: 4, end: 2147483646 }]);
+  });
+});
+
 describe("parse: errors name file:line:col", () => {
   const cases: Array<[string, Record<string, string>, string[]]> = [
     ["unknown type", { "a.proto": 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n' },
