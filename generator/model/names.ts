@@ -173,3 +173,35 @@ export function tsLocal(name: string): string {
 export function tsImportAlias(name: string, n: number): string {
   return `${name}$${n}`;
 }
+
+/**
+ * Property names of the members of one message object: each field outside a real oneof, and each
+ * real oneof. {@link tsFieldName} / {@link tsOneofName} can collide inside one message (oneof
+ * `class_` and field `class` both become `class`; proto2 allows fields `foo_bar` and `fooBar`), so a
+ * member whose name is taken gets `$` appended until it is free. Plain fields claim names first (in
+ * declaration order), then oneofs, so adding a oneof never renames a field. Oneof members keep
+ * {@link tsFieldName} inside their variant object, where nothing else can collide.
+ */
+export function tsMemberNames(message: Pick<Message, "fields" | "oneofs">): {
+  field(field: Pick<Field, "name">): string;
+  oneof(oneof: Pick<Oneof, "name">): string;
+} {
+  const fields = new Map<string, string>();
+  const oneofs = new Map<string, string>();
+  const taken = new Set<string>();
+  const claim = (base: string): string => {
+    let name = base;
+    while (taken.has(name)) name += "$";
+    taken.add(name);
+    return name;
+  };
+  // Plain fields first, so adding a oneof never renames an existing field.
+  for (const f of message.fields) if (f.oneof === undefined) fields.set(f.name, claim(tsFieldName(f)));
+  for (const f of message.fields) {
+    if (f.oneof !== undefined && !oneofs.has(f.oneof)) oneofs.set(f.oneof, claim(tsOneofName({ name: f.oneof })));
+  }
+  return {
+    field: (f) => fields.get(f.name) ?? tsFieldName(f),
+    oneof: (o) => oneofs.get(o.name) ?? tsOneofName(o),
+  };
+}

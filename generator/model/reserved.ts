@@ -53,6 +53,16 @@ export const TS_RUNTIME_PROPERTY_NAMES: ReadonlySet<string> = new Set(["$case", 
  */
 export const TS_RUNTIME_EXPORTS: ReadonlySet<string> = new Set([
   "BinaryReader", "BinaryWriter", "MessageType", "DecodeError", "JsonValue", "JsonObject", "Long",
+  // codec (runtime/ts/src/codec/index.ts); emit/ts refuses to import a runtime name missing here.
+  "EncodeError", "decodeFailure", "WireType", "MAX_DEPTH", "varintSize", "decodeMessage", "encodeMessage",
+  "enumType", "unknownFields", "AnyMessageType", "EnumType", "PartialMessage", "PartialValue",
+  "JsonReadOptions", "JsonWriteOptions", "bytesToJson", "enumToJson", "floatToJson", "jsonArray", "jsonBool",
+  "jsonBytes", "jsonDouble", "jsonEnum", "jsonFloat", "jsonInt32", "jsonInt64", "jsonMapKey", "jsonObject",
+  "jsonOneofConflict", "jsonString", "jsonUint32", "jsonUint64", "jsonUnknownField", "MapKeyType",
+  "base64Decode", "base64Encode", "TypeRegistry", "globalRegistry", "registerTypes", "anyFromJson", "anyPack",
+  "anyToJson", "anyUnpack", "durationFromJson", "durationToJson", "fieldMaskFromJson", "fieldMaskToJson",
+  "timestampFromJson", "timestampToJson", "AnyLike", "bytesEquals", "floatEquals", "listEquals", "mapEquals",
+  "utf8Encode", "utf8Read", "utf8Write", "utf8Length", "EMPTY_BYTES", "float32ToJson",
 ]);
 
 /** Python keywords (hard and soft): a message class or attribute with these names needs escaping. */

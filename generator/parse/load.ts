@@ -13,7 +13,10 @@ import { locate, type Locations, type Pos } from "./locate";
  * (`google/protobuf/*.proto`) and protozmq's own options (`protozmq/options.proto`). It is searched
  * after the user's include directories.
  */
-export const BUNDLED_INCLUDE_DIR = path.join(__dirname, "include");
+export const BUNDLED_INCLUDE_DIR = [
+  path.join(__dirname, "include"), // running from source (generator/parse/)
+  path.join(__dirname, "..", "..", "..", "generator", "parse", "include"), // compiled (dist/generator/parse/)
+].find((d) => fs.existsSync(d)) ?? path.join(__dirname, "include");
 
 export interface LoadedFile {
   /** Import name, relative to its include directory. */
