@@ -1,0 +1,452 @@
+/**
+ * The client's internals: the call table, the writer loop (batching) and the reader loop of one
+ * DEALER socket. {@link Channel} (channel.ts) is the public face; nothing here is exported from
+ * the package.
+ */
+import * as zmq from "zeromq";
+import type { ChannelOptions } from "./channel.js";
+import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
+import { RpcError } from "./errors.js";
+import { Metadata } from "./metadata.js";
+import {
+  checkFraming,
+  decodeHeader,
+  DEFAULT_HEARTBEAT_IVL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_TTL_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  EMPTY_FRAME,
+  encodeRequest,
+  encodeSimple,
+  Flag,
+  Kind,
+  MAX_TIMER_MS,
+  MAX_U32,
+  methodBytes,
+  PacketHeader,
+  ProtocolError,
+} from "./protocol.js";
+import { Status, statusFromCode } from "./status.js";
+import { MessageStream } from "./stream.js";
+
+// Connection state as seen through the socket's monitor events. inproc sockets produce no events
+// and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).
+const CONNECTING = 0;
+const UP = 1;
+const DOWN = 2;
+const CLOSED = 3;
+
+// Packets queued beyond this make stream pumps wait for the writer (back-pressure).
+export const PUMP_HIGH_WATER = 1024;
+
+/** Something that owns a queued packet: told when it was sent or could not be. */
+export interface QueueOwner {
+  done: boolean;
+  sent?: () => void;
+  sendFailed(error: RpcError): void;
+}
+
+export class ClientCall implements QueueOwner {
+  done = false;
+  headersSeen = false;
+  timer: NodeJS.Timeout | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  stream: MessageStream<unknown> | undefined = undefined;
+
+  constructor(
+    readonly core: ChannelCore,
+    readonly id: number,
+    readonly responseType: Codec<unknown>,
+    readonly options: CallOptions | undefined,
+  ) {}
+
+  /** AbortSignal listener (an object, so no closure per call). */
+  handleEvent(): void {
+    this.core.fail(this, new RpcError(Status.CANCELLED, "call cancelled by the client"), true);
+  }
+
+  sendFailed(error: RpcError): void {
+    this.core.fail(this, error, false);
+  }
+}
+
+export class OnewaySend implements QueueOwner {
+  done = false;
+  constructor(
+    readonly resolve: () => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+  sent(): void {
+    this.done = true;
+    this.resolve();
+  }
+  sendFailed(error: RpcError): void {
+    this.done = true;
+    this.reject(error);
+  }
+}
+
+/**
+ * Deadline timer of a call. No CANCEL is sent: the REQUEST carried the budget, so the server's own
+ * timer aborts the handler as DEADLINE_EXCEEDED (a CANCEL racing it would turn that into CANCELLED).
+ */
+function onDeadline(call: ClientCall, timeoutMs: number): void {
+  call.timer = undefined;
+  call.core.fail(call, new RpcError(Status.DEADLINE_EXCEEDED, `deadline of ${timeoutMs} ms exceeded`), false);
+}
+
+export function tooLarge(what: string, size: number, limit: number): RpcError {
+  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
+}
+
+/** Internal state and loops of a channel; {@link Channel} is its public face. */
+export class ChannelCore {
+  readonly socket: zmq.Dealer;
+  readonly calls = new Map<number, ClientCall>();
+  readonly maxMessageBytes: number;
+  readonly defaultTimeoutMs: number | undefined;
+  readonly sendTimeoutMs: number;
+  readonly onProtocolError: (error: ProtocolError) => void;
+  state = CONNECTING;
+  private lastId = 0;
+  private outFrames: Uint8Array[] = [];
+  private outOwners: Array<QueueOwner | null> = [];
+  private writing = false;
+  private drainWaiters: Array<() => void> = [];
+  private upWaiters: Array<(up: boolean) => void> = [];
+  private warned = false;
+  /** Messages from the server dropped as malformed (PZMQ/1 10). */
+  droppedMessages = 0;
+
+  constructor(
+    readonly endpoint: string,
+    options: ChannelOptions,
+  ) {
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.defaultTimeoutMs = options.defaultTimeoutMs;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 1000;
+    this.onProtocolError =
+      options.onProtocolError ??
+      ((e) => {
+        if (this.warned) return;
+        this.warned = true; // log once per peer: a channel has one server
+        console.warn(`protozmq: malformed message from ${endpoint}: ${e.reason}: ${e.message}`);
+      });
+    this.socket = new zmq.Dealer({
+      immediate: true,
+      linger: 0,
+      sendTimeout: this.sendTimeoutMs,
+      heartbeatInterval: options.heartbeatIvlMs ?? DEFAULT_HEARTBEAT_IVL_MS,
+      heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      heartbeatTimeToLive: options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS,
+      ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
+      ...(options.receiveHighWaterMark !== undefined ? { receiveHighWaterMark: options.receiveHighWaterMark } : {}),
+    });
+    if (!endpoint.startsWith("inproc://")) void this.watchEvents();
+    this.socket.connect(endpoint);
+    void this.readLoop();
+  }
+
+  /**
+   * Reads the socket's monitor events. Read with `receive()` rather than `events.on()`: the
+   * emitter mode of zeromq.js keeps a `require` from the first module registry that loaded it,
+   * which breaks under test runners that reload modules (jest).
+   */
+  private async watchEvents(): Promise<void> {
+    const events = this.socket.events;
+    for (;;) {
+      let type: string;
+      try {
+        type = (await events.receive()).type;
+      } catch {
+        return; // socket closed
+      }
+      if (type === "handshake" || type === "connect") this.setState(UP);
+      else if (type === "connect:retry") this.setState(DOWN);
+      else if (type === "disconnect") {
+        this.setState(DOWN);
+        this.failAfterReading([...this.calls.values()], `connection to ${this.endpoint} lost`);
+      }
+    }
+  }
+
+  private setState(s: number): void {
+    if (this.state === CLOSED) return;
+    this.state = s;
+    if (s !== CONNECTING) for (const w of this.upWaiters.splice(0)) w(s === UP);
+  }
+
+  /** Resolves true once connected (immediately for inproc), false when a connect attempt failed or on close. */
+  waitUp(): Promise<boolean> {
+    if (this.endpoint.startsWith("inproc://") || this.state === UP) return Promise.resolve(true);
+    if (this.state === CLOSED) return Promise.resolve(false);
+    return new Promise((resolve) => this.upWaiters.push(resolve));
+  }
+
+  /** An error for a call that cannot start now, or undefined. */
+  unavailable(): RpcError | undefined {
+    if (this.state === DOWN) return new RpcError(Status.UNAVAILABLE, `not connected to ${this.endpoint}`);
+    if (this.state === CLOSED) return new RpcError(Status.CANCELLED, "channel closed");
+    return undefined;
+  }
+
+  nextId(): number {
+    let id = this.lastId;
+    // Call id 0 is never used: servers may use it for a no-op liveness probe.
+    do id = id >= MAX_U32 ? 1 : id + 1;
+    while (this.calls.has(id));
+    return (this.lastId = id);
+  }
+
+  /**
+   * Opens a call: encodes its REQUEST, registers it, arms its deadline and abort listener, queues
+   * the REQUEST. Returns the error instead when the header cannot be encoded (a method name or
+   * metadata over the wire limits).
+   */
+  start(
+    method: MethodDescriptor<unknown, unknown>,
+    flags: number,
+    payload: Uint8Array,
+    options: CallOptions | undefined,
+  ): ClientCall | RpcError {
+    const id = this.nextId();
+    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+    // A budget under 1 ms still goes out as 1 ms: 0 means "no deadline" on the wire.
+    const wireTimeout = timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs));
+    let header: Buffer;
+    try {
+      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), options?.metadata);
+    } catch (err) {
+      return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
+    }
+    const call = new ClientCall(this, id, method.responseType, options);
+    this.calls.set(id, call);
+    // Past MAX_TIMER_MS (~24.8 days) a Node timer would fire at once: such a budget is sent, not timed.
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, timeoutMs, call, timeoutMs);
+    const signal = options?.signal;
+    if (signal !== undefined) {
+      call.signal = signal;
+      signal.addEventListener("abort", call, { once: true });
+    }
+    this.enqueue(header, payload, call);
+    return call;
+  }
+
+  /** Ends a call locally with an error (idempotent). `sendCancel` tells the server to stop too. */
+  fail(call: ClientCall, error: RpcError, sendCancel: boolean): void {
+    if (call.done) return;
+    this.finish(call);
+    if (sendCancel && this.state !== CLOSED) this.enqueue(encodeSimple(Kind.CANCEL, 0, call.id), EMPTY_FRAME, null);
+    if (call.stream !== undefined) call.stream.fail(error);
+    else call.reject!(error);
+  }
+
+  private finish(call: ClientCall): void {
+    call.done = true;
+    this.calls.delete(call.id);
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.signal !== undefined) call.signal.removeEventListener("abort", call);
+  }
+
+  /**
+   * Fails `calls` with UNAVAILABLE once the messages the server sent before the connection dropped
+   * have been read. The monitor event and the data travel separately, so the event can come
+   * first: a server's last TRAILERS (a graceful close) must still win over the disconnect.
+   */
+  private failAfterReading(calls: ClientCall[], message: string): void {
+    let rounds = 0;
+    const check = (): void => {
+      if (this.state === CLOSED) return;
+      // ZMQ_EVENTS: still readable means the reader loop has messages to go; look again after it.
+      if (this.socket.readable && ++rounds < 1000) return void setImmediate(check);
+      for (const call of calls) this.fail(call, new RpcError(Status.UNAVAILABLE, message), false);
+    };
+    setImmediate(check);
+  }
+
+  failAll(code: Status, message: string): void {
+    for (const call of [...this.calls.values()]) this.fail(call, new RpcError(code, message), false);
+  }
+
+  // ---- writer
+
+  enqueue(header: Uint8Array, payload: Uint8Array, owner: QueueOwner | null): void {
+    this.outFrames.push(header, payload);
+    this.outOwners.push(owner);
+    if (!this.writing) void this.writeLoop();
+  }
+
+  get queued(): number {
+    return this.outOwners.length;
+  }
+
+  /** Resolves when the writer has sent everything queued so far (back-pressure for stream pumps). */
+  drained(): Promise<void> {
+    if (!this.writing && this.outOwners.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    while (this.outOwners.length > 0 && this.state !== CLOSED) {
+      let frames = this.outFrames;
+      const owners = this.outOwners;
+      this.outFrames = [];
+      this.outOwners = [];
+      // Packets of calls that ended while queued (deadline, cancel) are not sent at all.
+      let stale = false;
+      for (let i = 0; i < owners.length; i++) if (owners[i]?.done === true && owners[i]!.sent === undefined) stale = true;
+      if (stale) {
+        const kept: Uint8Array[] = [];
+        for (let i = 0; i < owners.length; i++) {
+          const o = owners[i];
+          if (o != null && o.done && o.sent === undefined) continue;
+          kept.push(frames[2 * i]!, frames[2 * i + 1]!);
+        }
+        frames = kept;
+        if (frames.length === 0) continue;
+      }
+      try {
+        await this.socket.send(frames);
+        for (let i = 0; i < owners.length; i++) {
+          const o = owners[i];
+          if (o != null && o.sent !== undefined && !o.done) o.sent();
+        }
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const e =
+          code === "EAGAIN"
+            ? new RpcError(Status.UNAVAILABLE, `no server reachable at ${this.endpoint} within ${this.sendTimeoutMs} ms`)
+            : new RpcError(Status.UNAVAILABLE, `send to ${this.endpoint} failed: ${(err as Error).message}`);
+        for (const o of owners) if (o != null && !o.done) o.sendFailed(e);
+      }
+    }
+    this.writing = false;
+    for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  // ---- reader
+
+  private async readLoop(): Promise<void> {
+    const socket = this.socket;
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch {
+        return; // closed
+      }
+      try {
+        this.onMessage(frames);
+      } catch (err) {
+        // User callbacks (onHeader/onTrailer) run here; their errors must not stop the loop.
+        console.error("protozmq: error while handling a response:", err);
+      }
+    }
+  }
+
+  private onMessage(frames: Buffer[]): void {
+    const bad = checkFraming(frames, 0);
+    if (bad !== undefined) {
+      this.droppedMessages++;
+      this.onProtocolError(new ProtocolError(bad, `message of ${frames.length} frames dropped`));
+      return;
+    }
+    for (let i = 0; i < frames.length; i += 2) {
+      let h: PacketHeader;
+      try {
+        h = decodeHeader(frames[i]!);
+      } catch (err) {
+        const pe = err as ProtocolError;
+        this.onProtocolError(pe);
+        const call = pe.callId === undefined ? undefined : this.calls.get(pe.callId);
+        if (call !== undefined) this.fail(call, new RpcError(Status.INTERNAL, `malformed packet from the server: ${pe.message}`), true);
+        continue;
+      }
+      const call = this.calls.get(h.callId);
+      if (call === undefined) continue; // the call may have just ended: ignore (PZMQ/1 10)
+      if (h.kind === Kind.TRAILERS) this.onTrailers(call, h, frames[i + 1]!);
+      else if (h.kind === Kind.MESSAGE) this.onStreamMessage(call, h, frames[i + 1]!);
+      else {
+        const pe = new ProtocolError("UNKNOWN_KIND", `unexpected packet kind ${h.kind} from the server`, h.callId);
+        this.onProtocolError(pe);
+        this.fail(call, new RpcError(Status.INTERNAL, `malformed packet from the server: ${pe.message}`), true);
+      }
+    }
+  }
+
+  /** Decodes a response payload, or returns the RpcError to fail the call with. */
+  private decodeResponse(call: ClientCall, payload: Buffer): unknown {
+    if (payload.length > this.maxMessageBytes) return tooLarge("response", payload.length, this.maxMessageBytes);
+    try {
+      return call.responseType.decode(payload);
+    } catch (err) {
+      return new RpcError(Status.INTERNAL, `failed to decode the response: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private headers(call: ClientCall, h: PacketHeader): void {
+    if (call.headersSeen) return;
+    call.headersSeen = true;
+    const cb = call.options?.onHeader;
+    if (cb !== undefined) cb(h.headers ?? new Metadata());
+  }
+
+  private onStreamMessage(call: ClientCall, h: PacketHeader, payload: Buffer): void {
+    if (h.flags & Flag.HEADERS || h.flags & Flag.HAS_MESSAGE) this.headers(call, h);
+    if ((h.flags & Flag.HAS_MESSAGE) === 0) return;
+    if (call.stream === undefined) {
+      this.fail(call, new RpcError(Status.INTERNAL, "stream message on a call with a single response"), true);
+      return;
+    }
+    const v = this.decodeResponse(call, payload);
+    if (v instanceof RpcError) this.fail(call, v, true);
+    else call.stream.push(v);
+  }
+
+  private onTrailers(call: ClientCall, h: PacketHeader, payload: Buffer): void {
+    this.finish(call);
+    this.headers(call, h);
+    const onTrailer = call.options?.onTrailer;
+    if (onTrailer !== undefined) onTrailer(h.metadata ?? new Metadata());
+    const stream = call.stream;
+    if (h.status !== Status.OK) {
+      const md = h.metadata ?? new Metadata();
+      const e = new RpcError(statusFromCode(h.status), h.statusMessage, { details: h.details, metadata: md });
+      if (stream !== undefined) stream.fail(e);
+      else call.reject!(e);
+      return;
+    }
+    const hasMessage = (h.flags & Flag.HAS_MESSAGE) !== 0;
+    if (stream !== undefined) {
+      if (hasMessage) {
+        const v = this.decodeResponse(call, payload);
+        if (v instanceof RpcError) return stream.fail(v);
+        stream.push(v);
+      }
+      stream.end();
+      return;
+    }
+    if (!hasMessage) return call.reject!(new RpcError(Status.INTERNAL, "the server ended the call with OK but no response"));
+    const v = this.decodeResponse(call, payload);
+    if (v instanceof RpcError) call.reject!(v);
+    else call.resolve!(v);
+  }
+
+  async close(): Promise<void> {
+    if (this.state === CLOSED) return;
+    // Tell the server to stop the handlers of calls still open, then fail them here.
+    for (const call of [...this.calls.values()]) this.fail(call, new RpcError(Status.CANCELLED, "channel closed"), true);
+    if (this.outOwners.length > 0 || this.writing) {
+      await Promise.race([this.drained(), new Promise((r) => setTimeout(r, Math.min(this.sendTimeoutMs, 100)).unref())]);
+    }
+    this.setState(CLOSED);
+    this.state = CLOSED;
+    for (const w of this.upWaiters.splice(0)) w(false);
+    // CANCEL packets just handed to libzmq would be discarded by linger 0: give them 100 ms.
+    this.socket.linger = 100;
+    this.socket.close();
+  }
+}

@@ -1,0 +1,633 @@
+/**
+ * PZMQ/1 constants and the packet header codec (docs/PROTOCOL.md sections 3 to 5 and 10).
+ *
+ * Every protocol number is defined here once; `runtime/python/protozmq/protocol.py` mirrors this
+ * file name for name. The encoders and decoders are on the hot path of every call, so they work
+ * directly on `Buffer` (little-endian reads and writes, no `DataView` per packet, no intermediate
+ * arrays), and the decoded header is one object of a fixed shape.
+ *
+ * ```
+ * offset  size  field
+ * 0       1     version      = 1
+ * 1       1     kind         REQUEST 1, MESSAGE 2, TRAILERS 3, CANCEL 4, EVENT 5
+ * 2       2     flags        END 0x1, HAS_MESSAGE 0x2, METADATA 0x4, HEADERS 0x8, ONEWAY 0x10
+ * 4       4     call id      u32
+ * 8       ...   body         REQUEST:  u32 timeout ms, u16 len + method, [metadata]
+ *                            MESSAGE:  [headers]
+ *                            TRAILERS: u16 status, u32 len + message, u32 len + details, [headers], [trailers]
+ *                            CANCEL, EVENT: empty
+ * metadata block: u16 count, count x (u16 len + key, u32 len + value)
+ * ```
+ */
+import { Metadata, MetadataValue, isBinaryMetadataKey, MAX_METADATA_KEY_BYTES } from "./metadata.js";
+
+/**
+ * The `version` byte of every header this runtime sends and accepts.
+ *
+ * @example
+ * ```ts
+ * if (frame[0] !== PROTOCOL_VERSION) replyUnimplemented();
+ * ```
+ */
+export const PROTOCOL_VERSION = 1;
+/**
+ * Size of the fixed part of a header: version, kind, flags, call id. Shorter header frames make
+ * the whole message malformed (PZMQ/1 10).
+ *
+ * @example
+ * ```ts
+ * const callId = frame.length >= HEADER_SIZE ? frame.readUInt32LE(4) : undefined;
+ * ```
+ */
+export const HEADER_SIZE = 8;
+
+/**
+ * Packet kinds (header byte 1, PZMQ/1 4.1).
+ *
+ * @example
+ * ```ts
+ * if (header.kind === Kind.TRAILERS) finishCall(header);
+ * ```
+ */
+export const Kind = {
+  /** client -> server: opens a call, names the method, may carry the first request message. */
+  REQUEST: 1,
+  /** both ways: a stream message of an open call. */
+  MESSAGE: 2,
+  /** server -> client: ends a call with a status; may carry the last response message. */
+  TRAILERS: 3,
+  /** client -> server: the client abandons the call. */
+  CANCEL: 4,
+  /** publisher -> subscribers: an event, only on PUB/SUB sockets. */
+  EVENT: 5,
+} as const;
+/**
+ * One of the {@link Kind} values.
+ *
+ * @example
+ * ```ts
+ * const k: Kind = Kind.MESSAGE;
+ * ```
+ */
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/**
+ * Kind names by number, for messages and logs.
+ *
+ * @example
+ * ```ts
+ * KIND_NAMES[3]; // "TRAILERS"
+ * ```
+ */
+export const KIND_NAMES: Readonly<Record<number, string>> = {
+  1: "REQUEST",
+  2: "MESSAGE",
+  3: "TRAILERS",
+  4: "CANCEL",
+  5: "EVENT",
+};
+
+/**
+ * Header flag bits (header bytes 2-3, PZMQ/1 4.2). Receivers ignore unknown bits; senders never
+ * set them ({@link encodeHeader} throws).
+ *
+ * @example
+ * ```ts
+ * const unaryFlags = Flag.HAS_MESSAGE | Flag.END; // 0x0003
+ * ```
+ */
+export const Flag = {
+  /** The sender will send nothing more for this call (half-close). */
+  END: 0x0001,
+  /** The payload frame holds a message (an empty payload with this flag is an empty message). */
+  HAS_MESSAGE: 0x0002,
+  /** The body carries a metadata block: request headers on REQUEST, trailers on TRAILERS. */
+  METADATA: 0x0004,
+  /** TRAILERS and MESSAGE only: the body carries the server's response headers. */
+  HEADERS: 0x0008,
+  /** REQUEST only: fire-and-forget, the server sends nothing back. */
+  ONEWAY: 0x0010,
+} as const;
+/**
+ * All flag bits PZMQ/1 defines; anything else must be zero when sent.
+ *
+ * @example
+ * ```ts
+ * const unknownBits = flags & ~KNOWN_FLAGS; // ignored on receipt
+ * ```
+ */
+export const KNOWN_FLAGS = 0x001f;
+
+/**
+ * Default limit on one payload frame, both sides (PZMQ/1 11).
+ *
+ * @example
+ * ```ts
+ * new Channel(endpoint, { maxMessageBytes: 4 * DEFAULT_MAX_MESSAGE_BYTES }); // 16 MiB
+ * ```
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Default ZMQ_HEARTBEAT_IVL: a ZMTP PING every second.
+ *
+ * @example
+ * ```ts
+ * new Server({ heartbeatIvlMs: DEFAULT_HEARTBEAT_IVL_MS / 2 });
+ * ```
+ */
+export const DEFAULT_HEARTBEAT_IVL_MS = 1000;
+/**
+ * Default ZMQ_HEARTBEAT_TIMEOUT: the connection drops after 3 s without any traffic from the peer.
+ *
+ * @example
+ * ```ts
+ * const worstCaseDetectionMs = DEFAULT_HEARTBEAT_TIMEOUT_MS + DEFAULT_HEARTBEAT_IVL_MS;
+ * ```
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 3000;
+/**
+ * Default ZMQ_HEARTBEAT_TTL: the peer drops us after 3 s of silence from our side.
+ *
+ * @example
+ * ```ts
+ * new Channel(endpoint, { heartbeatTtlMs: DEFAULT_HEARTBEAT_TTL_MS });
+ * ```
+ */
+export const DEFAULT_HEARTBEAT_TTL_MS = 3000;
+/**
+ * Longest method name (u16 length).
+ *
+ * @example
+ * ```ts
+ * if (Buffer.byteLength(path) > MAX_METHOD_BYTES) throw new RangeError("method name too long");
+ * ```
+ */
+export const MAX_METHOD_BYTES = 0xffff;
+/**
+ * Most entries in one metadata block (u16 count).
+ *
+ * @example
+ * ```ts
+ * if (md.size > MAX_METADATA_ENTRIES) throw new RangeError("too many metadata entries");
+ * ```
+ */
+export const MAX_METADATA_ENTRIES = 0xffff;
+/**
+ * Largest call id and largest timeout (both u32).
+ *
+ * @example
+ * ```ts
+ * const wireTimeout = Math.min(timeoutMs, MAX_U32);
+ * ```
+ */
+export const MAX_U32 = 0xffffffff;
+
+/**
+ * Longest delay a Node.js timer takes (2^31-1 ms, about 24.8 days); longer ones fire at once.
+ * Deadlines beyond it are carried on the wire but not timed locally.
+ *
+ * @example
+ * ```ts
+ * if (timeoutMs <= MAX_TIMER_MS) setTimeout(onDeadline, timeoutMs);
+ * ```
+ */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * An empty frame: the payload of packets without HAS_MESSAGE. Shared, never written to.
+ *
+ * @example
+ * ```ts
+ * await socket.send([encodeSimple(Kind.CANCEL, 0, callId), EMPTY_FRAME]);
+ * ```
+ */
+export const EMPTY_FRAME: Buffer = Buffer.alloc(0);
+
+/**
+ * Why a received message or packet is malformed (PZMQ/1 10). The same strings are used by the
+ * Python runtime and by `test/vectors/malformed.json`.
+ *
+ * - `SHORT_HEADER`, `ODD_FRAME_COUNT`: the whole message is dropped.
+ * - `BAD_VERSION`: server replies UNIMPLEMENTED; client fails the call with INTERNAL.
+ * - `UNKNOWN_KIND`, `TRUNCATED_BODY`, `BAD_METADATA`: server replies INVALID_ARGUMENT; client fails
+ *   the call with INTERNAL.
+ *
+ * @example
+ * ```ts
+ * const drop: ProtocolErrorReason[] = ["SHORT_HEADER", "ODD_FRAME_COUNT"];
+ * ```
+ */
+export type ProtocolErrorReason =
+  | "SHORT_HEADER"
+  | "ODD_FRAME_COUNT"
+  | "BAD_VERSION"
+  | "UNKNOWN_KIND"
+  | "TRUNCATED_BODY"
+  | "BAD_METADATA";
+
+/**
+ * A received message or packet that breaks PZMQ/1. Thrown by the decoders here, handled by the
+ * channel and server (never surfaced to user code as such).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   decodeHeader(frame);
+ * } catch (e) {
+ *   if (e instanceof ProtocolError && e.reason === "BAD_VERSION") replyUnimplemented(e.callId!);
+ * }
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** Machine-readable cause, shared with the Python runtime. */
+  readonly reason: ProtocolErrorReason;
+  /** The call id from the fixed header, when the header was long enough to hold one. */
+  readonly callId: number | undefined;
+
+  constructor(reason: ProtocolErrorReason, message: string, callId?: number) {
+    super(message);
+    this.name = "ProtocolError";
+    this.reason = reason;
+    this.callId = callId;
+  }
+}
+
+/**
+ * The fields of one packet header in a plain, kind-independent form. Used by {@link encodeHeader}
+ * and by tests and golden vectors; the runtime's own paths use the kind-specific encoders.
+ *
+ * @example
+ * ```ts
+ * const fields: PacketFields = { kind: Kind.TRAILERS, flags: Flag.END, callId: 7, status: 5, statusMessage: "no unit" };
+ * const frame = encodeHeader(fields);
+ * ```
+ */
+export interface PacketFields {
+  kind: number;
+  flags: number;
+  callId: number;
+  /** REQUEST: remaining time to the deadline in ms, 0 for none. */
+  timeoutMs?: number;
+  /** REQUEST: `"pkg.Service/Method"`. */
+  method?: string;
+  /** TRAILERS: the status code as sent (0..16; other values are read as UNKNOWN by clients). */
+  status?: number;
+  /** TRAILERS: the status message, UTF-8, kept exactly. */
+  statusMessage?: string;
+  /** TRAILERS: status details bytes (may be empty). */
+  details?: Uint8Array;
+  /** MESSAGE/TRAILERS with HEADERS: response headers. */
+  headers?: Metadata;
+  /** REQUEST/TRAILERS with METADATA: request headers or trailers. */
+  metadata?: Metadata;
+}
+
+/**
+ * A decoded header. Every field is always present (fixed object shape for V8); fields that the
+ * packet's kind does not carry hold their zero value, and `headers`/`metadata` are `undefined`
+ * unless their flag was set.
+ *
+ * @example
+ * ```ts
+ * const h: PacketHeader = decodeHeader(frame);
+ * if (h.kind === Kind.TRAILERS && h.status !== 0) console.log(h.statusMessage, h.metadata?.get("x-why"));
+ * ```
+ */
+export class PacketHeader {
+  timeoutMs = 0;
+  method = "";
+  status = 0;
+  statusMessage = "";
+  details: Uint8Array = EMPTY_FRAME;
+  headers: Metadata | undefined = undefined;
+  metadata: Metadata | undefined = undefined;
+  constructor(
+    public kind: number,
+    public flags: number,
+    public callId: number,
+  ) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+// Method names are few and sent on every REQUEST: keep their UTF-8 bytes. Bounded so a client
+// calling generated method names cannot grow it without limit.
+const methodBytesCache = new Map<string, Buffer>();
+const METHOD_CACHE_LIMIT = 4096;
+
+/**
+ * UTF-8 bytes of a method name, cached. Throws `RangeError` over {@link MAX_METHOD_BYTES}.
+ *
+ * @example
+ * ```ts
+ * const header = encodeRequest(1, Flag.HAS_MESSAGE | Flag.END, 0, methodBytes("game.Analysis/Evaluate"));
+ * ```
+ */
+export function methodBytes(method: string): Buffer {
+  let b = methodBytesCache.get(method);
+  if (b === undefined) {
+    b = Buffer.from(method, "utf8");
+    if (b.length > MAX_METHOD_BYTES) throw new RangeError(`method name longer than ${MAX_METHOD_BYTES} bytes`);
+    if (methodBytesCache.size >= METHOD_CACHE_LIMIT) methodBytesCache.clear();
+    methodBytesCache.set(method, b);
+  }
+  return b;
+}
+
+function metadataSize(md: Metadata | undefined): number {
+  if (md === undefined) return 2;
+  if (md.size > MAX_METADATA_ENTRIES) throw new RangeError(`more than ${MAX_METADATA_ENTRIES} metadata entries`);
+  let n = 2;
+  for (const [k, v] of md) n += 6 + k.length + (typeof v === "string" ? Buffer.byteLength(v, "utf8") : v.length);
+  return n;
+}
+
+function writeMetadata(buf: Buffer, off: number, md: Metadata | undefined): number {
+  if (md === undefined) {
+    buf.writeUInt16LE(0, off);
+    return off + 2;
+  }
+  buf.writeUInt16LE(md.size, off);
+  off += 2;
+  for (const [k, v] of md) {
+    buf.writeUInt16LE(k.length, off);
+    // Keys are validated ASCII, so latin1 writes them byte for byte.
+    off += 2 + buf.write(k, off + 2, "latin1");
+    if (typeof v === "string") {
+      const n = buf.write(v, off + 4, "utf8");
+      buf.writeUInt32LE(n, off);
+      off += 4 + n;
+    } else {
+      buf.writeUInt32LE(v.length, off);
+      buf.set(v, off + 4);
+      off += 4 + v.length;
+    }
+  }
+  return off;
+}
+
+function writeFixed(buf: Buffer, kind: number, flags: number, callId: number): void {
+  buf[0] = PROTOCOL_VERSION;
+  buf[1] = kind;
+  buf.writeUInt16LE(flags, 2);
+  buf.writeUInt32LE(callId >>> 0, 4);
+}
+
+/**
+ * Encodes a REQUEST header. A fresh buffer every time: zeromq.js may keep a reference to a sent
+ * buffer until libzmq has written it, so a reused buffer could be overwritten while queued.
+ *
+ * @param timeoutMs remaining time to the deadline, 0 for none (clamped to u32).
+ * @param method the method's UTF-8 bytes, from {@link methodBytes}.
+ * @param metadata request headers; written (and METADATA set) when given.
+ *
+ * @example
+ * ```ts
+ * const header = encodeRequest(7, Flag.HAS_MESSAGE | Flag.END, 250, methodBytes("game.Analysis/Evaluate"));
+ * ```
+ */
+export function encodeRequest(
+  callId: number,
+  flags: number,
+  timeoutMs: number,
+  method: Uint8Array,
+  metadata?: Metadata,
+): Buffer {
+  if (metadata !== undefined) flags |= Flag.METADATA;
+  const mdSize = flags & Flag.METADATA ? metadataSize(metadata) : 0;
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + 6 + method.length + mdSize);
+  writeFixed(buf, Kind.REQUEST, flags, callId);
+  buf.writeUInt32LE(timeoutMs > MAX_U32 ? MAX_U32 : timeoutMs < 0 ? 0 : Math.ceil(timeoutMs), 8);
+  buf.writeUInt16LE(method.length, 12);
+  buf.set(method, 14);
+  if (mdSize) writeMetadata(buf, 14 + method.length, metadata);
+  return buf;
+}
+
+/**
+ * Encodes a TRAILERS header. `headers` and `trailers` are written (setting HEADERS / METADATA)
+ * when given.
+ *
+ * @example
+ * ```ts
+ * const header = encodeTrailers(7, Flag.HAS_MESSAGE | Flag.END, Status.OK, "");
+ * ```
+ */
+export function encodeTrailers(
+  callId: number,
+  flags: number,
+  status: number,
+  message: string,
+  details?: Uint8Array,
+  headers?: Metadata,
+  trailers?: Metadata,
+): Buffer {
+  if (headers !== undefined) flags |= Flag.HEADERS;
+  if (trailers !== undefined) flags |= Flag.METADATA;
+  const msgLen = message.length === 0 ? 0 : Buffer.byteLength(message, "utf8");
+  const detLen = details === undefined ? 0 : details.length;
+  const hSize = flags & Flag.HEADERS ? metadataSize(headers) : 0;
+  const tSize = flags & Flag.METADATA ? metadataSize(trailers) : 0;
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + 10 + msgLen + detLen + hSize + tSize);
+  writeFixed(buf, Kind.TRAILERS, flags, callId);
+  buf.writeUInt16LE(status, 8);
+  buf.writeUInt32LE(msgLen, 10);
+  let off = 14;
+  if (msgLen) off += buf.write(message, off, "utf8");
+  buf.writeUInt32LE(detLen, off);
+  off += 4;
+  if (detLen) {
+    buf.set(details!, off);
+    off += detLen;
+  }
+  if (hSize) off = writeMetadata(buf, off, headers);
+  if (tSize) writeMetadata(buf, off, trailers);
+  return buf;
+}
+
+/**
+ * Encodes a MESSAGE, CANCEL or EVENT header. For MESSAGE, `headers` (response headers, server
+ * side) are written and HEADERS set when given.
+ *
+ * @example
+ * ```ts
+ * const cancel = encodeSimple(Kind.CANCEL, 0, 7);
+ * ```
+ */
+export function encodeSimple(kind: number, flags: number, callId: number, headers?: Metadata): Buffer {
+  if (headers !== undefined) flags |= Flag.HEADERS;
+  const hSize = kind === Kind.MESSAGE && flags & Flag.HEADERS ? metadataSize(headers) : 0;
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + hSize);
+  writeFixed(buf, kind, flags, callId);
+  if (hSize) writeMetadata(buf, HEADER_SIZE, headers);
+  return buf;
+}
+
+/**
+ * Encodes any packet header from its plain fields. The flags are taken as given (plus METADATA /
+ * HEADERS when the corresponding block is present); a block whose flag is set but whose value is
+ * absent is written empty.
+ *
+ * @example
+ * ```ts
+ * const frame = encodeHeader({ kind: Kind.CANCEL, flags: 0, callId: 7 });
+ * // <01 04 00 00 07 00 00 00>
+ * ```
+ */
+export function encodeHeader(p: PacketFields): Buffer {
+  if ((p.flags & ~KNOWN_FLAGS) !== 0) throw new RangeError(`unknown flag bits 0x${p.flags.toString(16)}`);
+  switch (p.kind) {
+    case Kind.REQUEST:
+      return encodeRequest(p.callId, p.flags, p.timeoutMs ?? 0, methodBytes(p.method ?? ""), p.metadata);
+    case Kind.TRAILERS:
+      return encodeTrailers(p.callId, p.flags, p.status ?? 0, p.statusMessage ?? "", p.details, p.headers, p.metadata);
+    case Kind.MESSAGE:
+      return encodeSimple(p.kind, p.flags, p.callId, p.headers);
+    case Kind.CANCEL:
+    case Kind.EVENT:
+      return encodeSimple(p.kind, p.flags, p.callId);
+    default:
+      throw new RangeError(`unknown packet kind ${p.kind}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function asBuffer(frame: Uint8Array): Buffer {
+  return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+}
+
+function truncated(callId: number): ProtocolError {
+  return new ProtocolError("TRUNCATED_BODY", "truncated packet body", callId);
+}
+
+function readMetadata(buf: Buffer, off: number, callId: number, out: Metadata): number {
+  const end = buf.length;
+  if (off + 2 > end) throw truncated(callId);
+  const count = buf.readUInt16LE(off);
+  off += 2;
+  for (let i = 0; i < count; i++) {
+    if (off + 2 > end) throw truncated(callId);
+    const kLen = buf.readUInt16LE(off);
+    off += 2;
+    if (off + kLen + 4 > end) throw truncated(callId);
+    if (kLen === 0 || kLen > MAX_METADATA_KEY_BYTES) {
+      throw new ProtocolError("BAD_METADATA", "invalid metadata key", callId); // length 0 or > 255
+    }
+    for (let j = off; j < off + kLen; j++) {
+      const c = buf[j]!;
+      // [0-9a-z-_.]
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f || c === 0x2e)) {
+        throw new ProtocolError("BAD_METADATA", "invalid metadata key", callId);
+      }
+    }
+    const key = buf.toString("latin1", off, off + kLen);
+    off += kLen;
+    const vLen = buf.readUInt32LE(off);
+    off += 4;
+    if (vLen > end - off) throw truncated(callId);
+    const value: MetadataValue = isBinaryMetadataKey(key)
+      ? new Uint8Array(buf.subarray(off, off + vLen))
+      : buf.toString("utf8", off, off + vLen);
+    out.appendFromWire(key, value);
+    off += vLen;
+  }
+  return off;
+}
+
+/**
+ * Decodes one header frame. Throws {@link ProtocolError} for a short header, another version, an
+ * unknown kind, or a body shorter than its fields claim. Bytes after the body are ignored (room
+ * for compatible extensions), as are unknown flag bits (they are kept in `flags`).
+ *
+ * Byte values (`details`, `-bin` metadata) are copies: the frame's memory is not retained.
+ *
+ * @example
+ * ```ts
+ * const h = decodeHeader(frames[1]);
+ * if (h.kind === Kind.REQUEST) console.log(h.method, h.timeoutMs);
+ * ```
+ */
+export function decodeHeader(frame: Uint8Array): PacketHeader {
+  const buf = asBuffer(frame);
+  const len = buf.length;
+  if (len < HEADER_SIZE) throw new ProtocolError("SHORT_HEADER", `header of ${len} bytes, at least 8 expected`);
+  const callId = buf.readUInt32LE(4);
+  const version = buf[0]!;
+  if (version !== PROTOCOL_VERSION) {
+    throw new ProtocolError("BAD_VERSION", `unsupported protocol version ${version}`, callId);
+  }
+  const kind = buf[1]!;
+  const flags = buf.readUInt16LE(2);
+  const h = new PacketHeader(kind, flags, callId);
+  switch (kind) {
+    case Kind.REQUEST: {
+      if (len < 14) throw truncated(callId);
+      h.timeoutMs = buf.readUInt32LE(8);
+      const mLen = buf.readUInt16LE(12);
+      if (14 + mLen > len) throw truncated(callId);
+      h.method = buf.toString("utf8", 14, 14 + mLen);
+      if (flags & Flag.METADATA) readMetadata(buf, 14 + mLen, callId, (h.metadata = new Metadata()));
+      return h;
+    }
+    case Kind.TRAILERS: {
+      if (len < 14) throw truncated(callId);
+      h.status = buf.readUInt16LE(8);
+      const mLen = buf.readUInt32LE(10);
+      let off = 14;
+      if (mLen > len - off - 4) throw truncated(callId);
+      if (mLen) h.statusMessage = buf.toString("utf8", off, off + mLen);
+      off += mLen;
+      const dLen = buf.readUInt32LE(off);
+      off += 4;
+      if (dLen > len - off) throw truncated(callId);
+      if (dLen) h.details = new Uint8Array(buf.subarray(off, off + dLen));
+      off += dLen;
+      if (flags & Flag.HEADERS) off = readMetadata(buf, off, callId, (h.headers = new Metadata()));
+      if (flags & Flag.METADATA) readMetadata(buf, off, callId, (h.metadata = new Metadata()));
+      return h;
+    }
+    case Kind.MESSAGE:
+      if (flags & Flag.HEADERS) readMetadata(buf, HEADER_SIZE, callId, (h.headers = new Metadata()));
+      return h;
+    case Kind.CANCEL:
+    case Kind.EVENT:
+      return h;
+    default:
+      throw new ProtocolError("UNKNOWN_KIND", `unknown packet kind ${kind}`, callId);
+  }
+}
+
+/**
+ * Checks the framing of a whole received message before any packet is acted on: an even number
+ * of frames from `start` (after the routing id on a ROUTER), each header at least 8 bytes. Returns
+ * the reason to drop the whole message, or `undefined` if its shape is fine. Checking first keeps
+ * "drop the whole message" (PZMQ/1 10) true even when the bad packet is not the first.
+ *
+ * @example
+ * ```ts
+ * const bad = checkFraming(frames, 1);
+ * if (bad !== undefined) return countDropped(peer, bad);
+ * ```
+ */
+export function checkFraming(frames: readonly Uint8Array[], start = 0): ProtocolErrorReason | undefined {
+  const n = frames.length - start;
+  // A message with no packet at all (only a routing id) is dropped like an odd one.
+  if (n <= 0 || (n & 1) !== 0) return "ODD_FRAME_COUNT";
+  for (let i = start; i < frames.length; i += 2) if (frames[i]!.length < HEADER_SIZE) return "SHORT_HEADER";
+  return undefined;
+}
+
+/**
+ * True if the flags say the payload frame holds a message.
+ *
+ * @example
+ * ```ts
+ * if (hasMessage(h.flags)) stream.push(codec.decode(payload));
+ * ```
+ */
+export function hasMessage(flags: number): boolean {
+  return (flags & Flag.HAS_MESSAGE) !== 0;
+}

@@ -1,0 +1,459 @@
+/**
+ * The server's internals: the reader loop and dispatch of one ROUTER socket, running handlers,
+ * deadlines, cancellation, liveness probes and shutdown. {@link Server} (server.ts) is the public
+ * face; nothing here is exported from the package.
+ */
+import * as zmq from "zeromq";
+import { RpcError } from "./errors.js";
+import { Metadata } from "./metadata.js";
+import {
+  checkFraming,
+  decodeHeader,
+  DEFAULT_HEARTBEAT_IVL_MS,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_TTL_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  EMPTY_FRAME,
+  encodeSimple,
+  MAX_TIMER_MS,
+  encodeTrailers,
+  Flag,
+  Kind,
+  PacketHeader,
+  ProtocolError,
+} from "./protocol.js";
+import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
+import { CallOwner, onServerDeadline, Peer, Registered, ServerCall } from "./server-call.js";
+import { PeerWriter } from "./server-writer.js";
+import { Status } from "./status.js";
+import { MessageStream } from "./stream.js";
+
+/** Linger of the final close: time libzmq gets to write what was already handed to it. */
+const FINAL_FLUSH_MS = 100;
+/** Pause between the last responses of a shutdown and the close, so clients can read them. */
+const CLOSE_GRACE_MS = 50;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === "function";
+}
+
+function tooLarge(what: string, size: number, limit: number): RpcError {
+  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
+}
+
+/** Internal state and loops of a server; {@link Server} is its public face. */
+export class ServerCore implements CallOwner {
+  readonly socket: zmq.Router;
+  readonly methods = new Map<string, Registered>();
+  readonly peers = new Map<string | number, Peer>();
+  readonly endpoints: string[] = [];
+  /** Running oneway calls: not in any peer's map (they have no call id to answer), aborted on close. */
+  readonly oneways = new Set<ServerCall>();
+  readonly maxMessageBytes: number;
+  readonly onProtocolError: (error: ProtocolError, peer: Peer) => void;
+  readonly onOnewayError: (error: unknown, method: string) => void;
+  readonly writer: PeerWriter;
+  closing = false;
+  closed = false;
+  running = 0; // handlers in flight, oneway included
+  droppedMessages = 0;
+  private idleWaiters: Array<() => void> = [];
+  private probeTimer: NodeJS.Timeout | undefined = undefined;
+
+  constructor(options: ServerOptions) {
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const userHook = options.onProtocolError;
+    this.onProtocolError = (e, peer) => {
+      if (userHook !== undefined) return userHook(e, peer.name);
+      if (peer.warned) return;
+      peer.warned = true; // log once per peer (PZMQ/1 10)
+      console.warn(`protozmq: malformed message from client ${peer.name}: ${e.reason}: ${e.message}`);
+    };
+    this.onOnewayError = options.onOnewayError ?? ((e, m) => console.error(`protozmq: oneway handler ${m} failed:`, e));
+    this.socket = new zmq.Router({
+      mandatory: true,
+      linger: 0,
+      // Never wait inside send(): a client whose queue is full (or whose connection is closing)
+      // must not hold up the responses to every other client. EAGAIN is retried per peer below.
+      sendTimeout: 0,
+      heartbeatInterval: options.heartbeatIvlMs ?? DEFAULT_HEARTBEAT_IVL_MS,
+      heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      heartbeatTimeToLive: options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS,
+      ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
+      ...(options.receiveHighWaterMark !== undefined ? { receiveHighWaterMark: options.receiveHighWaterMark } : {}),
+    });
+    this.writer = new PeerWriter(this.socket, options.sendTimeoutMs ?? 3000, (peer, why) => this.peerGone(peer, why));
+    void this.watchEvents();
+    void this.readLoop();
+  }
+
+  /** Reads the monitor events (with `receive()`, not `events.on()`: see the channel's note). */
+  private async watchEvents(): Promise<void> {
+    const events = this.socket.events;
+    for (;;) {
+      try {
+        if ((await events.receive()).type === "disconnect") this.scheduleProbe();
+      } catch {
+        return; // socket closed
+      }
+    }
+  }
+
+  // ---- liveness
+
+  private scheduleProbe(): void {
+    // One probe per burst of disconnects. A send to a connection being torn down gets EAGAIN and
+    // is retried (sendBlocked) until libzmq answers EHOSTUNREACH, so one probe suffices.
+    if (this.probeTimer !== undefined || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      this.probe();
+    }, 1);
+  }
+
+  private probe(): void {
+    if (this.closed) return;
+    for (const peer of this.peers.values()) this.writer.enqueue(peer, encodeSimple(Kind.MESSAGE, 0, 0), EMPTY_FRAME);
+  }
+
+  peerGone(peer: Peer, why: string): void {
+    this.peers.delete(peer.key);
+    this.writer.forget(peer);
+    const reason = new RpcError(Status.UNAVAILABLE, why);
+    for (const call of peer.calls.values()) {
+      this.end(call);
+      call.abort(reason);
+    }
+  }
+
+  // ---- reader
+
+  private async readLoop(): Promise<void> {
+    const socket = this.socket;
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await socket.receive();
+      } catch {
+        return; // closed
+      }
+      try {
+        this.onMessage(frames);
+      } catch (err) {
+        console.error("protozmq: error while handling a request:", err);
+      }
+    }
+  }
+
+  private peerOf(id: Buffer): Peer {
+    // libzmq's generated routing ids are 5 bytes, 0 then a u32: key them by number, no string.
+    const key: string | number = id.length === 5 && id[0] === 0 ? id.readUInt32BE(1) : id.toString("latin1");
+    let peer = this.peers.get(key);
+    if (peer === undefined) {
+      peer = new Peer(key, id);
+      this.peers.set(key, peer);
+    }
+    return peer;
+  }
+
+  private onMessage(frames: Buffer[]): void {
+    const peer = this.peerOf(frames[0]!);
+    const bad = checkFraming(frames, 1);
+    if (bad !== undefined) {
+      this.droppedMessages++;
+      this.onProtocolError(new ProtocolError(bad, `message of ${frames.length - 1} frames dropped`), peer);
+      return;
+    }
+    for (let i = 1; i < frames.length; i += 2) {
+      let h: PacketHeader;
+      try {
+        h = decodeHeader(frames[i]!);
+      } catch (err) {
+        const pe = err as ProtocolError;
+        this.onProtocolError(pe, peer);
+        const code = pe.reason === "BAD_VERSION" ? Status.UNIMPLEMENTED : Status.INVALID_ARGUMENT;
+        this.reply(peer, pe.callId!, code, pe.message);
+        continue;
+      }
+      switch (h.kind) {
+        case Kind.REQUEST:
+          this.onRequest(peer, h, frames[i + 1]!);
+          break;
+        case Kind.MESSAGE:
+          this.onClientMessage(peer, h, frames[i + 1]!);
+          break;
+        case Kind.CANCEL: {
+          const call = peer.calls.get(h.callId);
+          if (call !== undefined) {
+            this.end(call); // nothing more is sent for it (PZMQ/1 5.4)
+            call.abort(new RpcError(Status.CANCELLED, "cancelled by the client"));
+          }
+          break;
+        }
+        default: {
+          const pe = new ProtocolError("UNKNOWN_KIND", `unexpected packet kind ${h.kind}`, h.callId);
+          this.onProtocolError(pe, peer);
+          const call = peer.calls.get(h.callId);
+          if (call !== undefined) {
+            this.end(call);
+            call.abort(new RpcError(Status.INVALID_ARGUMENT, pe.message));
+          }
+          this.reply(peer, h.callId, Status.INVALID_ARGUMENT, pe.message);
+        }
+      }
+    }
+  }
+
+  /** Sends TRAILERS with an error for a call that never started (no handler). */
+  private reply(peer: Peer, callId: number, code: Status, message: string): void {
+    this.writer.enqueue(peer, encodeTrailers(callId, Flag.END, code, message), EMPTY_FRAME);
+  }
+
+  /** "unknown service X" when no method of the service is registered, else "unknown method X/Y". */
+  private unknownMessage(path: string): string {
+    const slash = path.lastIndexOf("/");
+    const service = slash > 0 ? path.slice(0, slash + 1) : undefined;
+    if (service !== undefined) for (const p of this.methods.keys()) if (p.startsWith(service)) return `unknown method ${path}`;
+    return `unknown service ${service === undefined ? path : service.slice(0, -1)}`;
+  }
+
+  /** Answers a request refused before its handler started; oneway requests never get an answer. */
+  private refuse(peer: Peer, h: PacketHeader, oneway: boolean, code: Status, message: string): void {
+    if (oneway) this.onOnewayError(new RpcError(code, message), h.method);
+    else this.reply(peer, h.callId, code, message);
+  }
+
+  private onRequest(peer: Peer, h: PacketHeader, payload: Buffer): void {
+    const oneway = (h.flags & Flag.ONEWAY) !== 0;
+    if (this.closing) return this.refuse(peer, h, oneway, Status.UNAVAILABLE, "server shutting down");
+    const reg = this.methods.get(h.method);
+    if (reg === undefined) return this.refuse(peer, h, oneway, Status.UNIMPLEMENTED, this.unknownMessage(h.method));
+    if (!oneway && peer.calls.has(h.callId)) return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, `call id ${h.callId} is already open`);
+    const hasMessage = (h.flags & Flag.HAS_MESSAGE) !== 0;
+    let request: unknown = undefined;
+    if (hasMessage) {
+      if (payload.length > this.maxMessageBytes) {
+        const e = tooLarge("request", payload.length, this.maxMessageBytes);
+        return this.refuse(peer, h, oneway, e.code, e.message);
+      }
+      try {
+        request = reg.descriptor.requestType.decode(payload);
+      } catch (err) {
+        return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, `failed to decode the request: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
+    const kind = reg.descriptor.kind;
+    if (oneway && kind !== "unary") return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, "oneway requires a unary method");
+    const single = kind === "unary" || kind === "server_streaming";
+    if (single && !hasMessage) return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, "request message missing");
+
+    const deadline = h.timeoutMs > 0 ? Date.now() + h.timeoutMs : undefined;
+    const call = new ServerCall(this, peer, h.callId, reg, deadline, h.metadata, oneway);
+    if (!oneway) peer.calls.set(h.callId, call);
+    else this.oneways.add(call);
+    // Node timers overflow past 2^31-1 ms (~24.8 days) and would fire at once: such a deadline is
+    // reported to the handler but not timed.
+    if (h.timeoutMs > 0 && h.timeoutMs <= MAX_TIMER_MS) call.timer = setTimeout(onServerDeadline, h.timeoutMs, call);
+    if (!single) {
+      call.requests = new MessageStream<unknown>();
+      if (hasMessage) call.requests.push(request);
+      if (h.flags & Flag.END) call.requests.end();
+    }
+    this.running++;
+    switch (kind) {
+      case "unary":
+        void this.runUnary(call, request);
+        break;
+      case "client_streaming":
+        void this.runUnary(call, call.requests);
+        break;
+      default:
+        void this.runStream(call, single ? request : call.requests);
+    }
+  }
+
+  private onClientMessage(peer: Peer, h: PacketHeader, payload: Buffer): void {
+    const call = peer.calls.get(h.callId);
+    const requests = call?.requests;
+    if (call === undefined || requests === undefined) return; // unknown or ended call: ignore
+    if (h.flags & Flag.HAS_MESSAGE) {
+      if (payload.length > this.maxMessageBytes) return this.failCall(call, tooLarge("request", payload.length, this.maxMessageBytes));
+      let msg: unknown;
+      try {
+        msg = call.reg.descriptor.requestType.decode(payload);
+      } catch (err) {
+        return this.failCall(call, new RpcError(Status.INVALID_ARGUMENT, `failed to decode the request: ${(err as Error)?.message ?? String(err)}`));
+      }
+      requests.push(msg);
+    }
+    if (h.flags & Flag.END) requests.end();
+  }
+
+  /** Ends a running call with an error the runtime detected, and aborts its handler. */
+  private failCall(call: ServerCall, error: RpcError): void {
+    this.finishError(call, error);
+    call.abort(error);
+  }
+
+  // ---- running handlers
+
+  private async runUnary(call: ServerCall, input: unknown): Promise<void> {
+    try {
+      let result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
+      if (isThenable(result)) result = await result;
+      if (call.done) return;
+      if (call.oneway) return this.end(call);
+      let bytes: Uint8Array;
+      try {
+        bytes = call.reg.descriptor.responseType.encode(result);
+      } catch (err) {
+        return this.finishError(call, new RpcError(Status.INTERNAL, `failed to encode the response: ${(err as Error).message}`));
+      }
+      if (bytes.length > this.maxMessageBytes) return this.finishError(call, tooLarge("response", bytes.length, this.maxMessageBytes));
+      this.finishOk(call, bytes);
+    } catch (err) {
+      if (call.oneway && !call.done) this.onOnewayError(err, call.method);
+      this.finishError(call, err);
+    } finally {
+      this.handlerDone();
+    }
+  }
+
+  private async runStream(call: ServerCall, input: unknown): Promise<void> {
+    try {
+      const out = (call.reg.handler as ServerStreamingHandler<unknown, unknown>)(input, call);
+      const encode = call.reg.descriptor.responseType;
+      for await (const msg of out) {
+        if (call.done) break; // cancelled or past the deadline: `break` runs the generator's finally
+        const bytes = encode.encode(msg);
+        if (bytes.length > this.maxMessageBytes) {
+          this.failCall(call, tooLarge("response", bytes.length, this.maxMessageBytes));
+          break;
+        }
+        let flags: number = Flag.HAS_MESSAGE;
+        let headers: Metadata | undefined;
+        if (!call.headersSent) {
+          call.headersSent = true;
+          headers = call.header;
+          if (headers !== undefined) flags |= Flag.HEADERS;
+        }
+        this.writer.enqueue(call.peerRef, encodeSimple(Kind.MESSAGE, flags, call.id, headers), bytes);
+        if (this.writer.backlogged) await this.writer.drained();
+      }
+      this.finishOk(call, undefined);
+    } catch (err) {
+      this.finishError(call, err);
+    } finally {
+      this.handlerDone();
+    }
+  }
+
+  private handlerDone(): void {
+    if (--this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Removes a call from its peer and stops its timer; nothing more will be sent for it. */
+  end(call: ServerCall): void {
+    call.done = true;
+    if (!call.oneway) call.peerRef.calls.delete(call.id);
+    else this.oneways.delete(call);
+    if (call.timer !== undefined) {
+      clearTimeout(call.timer);
+      call.timer = undefined;
+    }
+  }
+
+  finishOk(call: ServerCall, bytes: Uint8Array | undefined): void {
+    if (call.done) return;
+    this.end(call);
+    if (call.oneway) return;
+    const flags = bytes === undefined ? Flag.END : Flag.END | Flag.HAS_MESSAGE;
+    this.sendTrailers(call, flags, Status.OK, "", undefined, call.trailer, bytes);
+  }
+
+  /** Queues a call's TRAILERS (with the response headers if not sent yet). */
+  private sendTrailers(
+    call: ServerCall,
+    flags: number,
+    code: Status,
+    message: string,
+    details: Uint8Array | undefined,
+    trailers: Metadata | undefined,
+    bytes: Uint8Array | undefined,
+  ): void {
+    const headers = call.headersSent ? undefined : call.header;
+    call.headersSent = true;
+    let header: Buffer;
+    try {
+      header = encodeTrailers(call.id, flags, code, message, details, headers, trailers);
+    } catch (err) {
+      // Metadata over the wire limits: the caller still gets an answer, without it.
+      header = encodeTrailers(call.id, Flag.END, Status.INTERNAL, `failed to encode the trailers: ${(err as Error).message}`);
+      bytes = undefined;
+    }
+    this.writer.enqueue(call.peerRef, header, bytes ?? EMPTY_FRAME);
+  }
+
+  finishError(call: ServerCall, err: unknown): void {
+    if (call.done) return;
+    this.end(call);
+    if (call.oneway) return;
+    let code = Status.UNKNOWN;
+    let message: string;
+    let details: Uint8Array | undefined;
+    let trailers = call.trailer;
+    if (err instanceof RpcError) {
+      code = err.code === Status.OK ? Status.UNKNOWN : err.code;
+      message = err.message;
+      details = err.details;
+      if (err.metadata.size > 0) trailers = trailers === undefined ? err.metadata : trailers.clone().merge(err.metadata);
+    } else message = err instanceof Error ? err.message : String(err);
+    this.sendTrailers(call, Flag.END, code, message, details, trailers, undefined);
+  }
+
+  // ---- shutdown
+
+  async close(drainTimeoutMs: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.writer.closing = true;
+    if (this.running > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, drainTimeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    // Handlers still running after the drain are told so, and their callers get UNAVAILABLE.
+    const reason = new RpcError(Status.UNAVAILABLE, "server shutting down");
+    for (const peer of this.peers.values()) {
+      for (const call of [...peer.calls.values()]) {
+        this.finishError(call, reason);
+        call.abort(reason);
+      }
+    }
+    for (const call of [...this.oneways]) {
+      this.end(call);
+      call.abort(reason);
+    }
+    if (this.writer.busy) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.writer.drained(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 200)))]);
+      clearTimeout(timer);
+    }
+    if (this.writer.sentWhileClosing) {
+      // A client's DEALER uses ZMQ_IMMEDIATE, and libzmq drops what such a socket received but
+      // its application has not read yet when the connection goes away. So the final responses
+      // get a moment to be read before the connection closes.
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
+    }
+    this.closed = true;
+    clearTimeout(this.probeTimer);
+    this.writer.close();
+    // The last TRAILERS are in libzmq's queue, not yet on the wire, and linger 0 would discard
+    // them. A short linger lets the I/O thread finish writing them; it never delays this call.
+    this.socket.linger = FINAL_FLUSH_MS;
+    this.socket.close();
+  }
+}

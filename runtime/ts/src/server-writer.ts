@@ -1,0 +1,136 @@
+/**
+ * The server's writer loop: one per ROUTER. Packets are queued per client; whenever the socket
+ * can send, each client's queued packets go out as one multipart message (batching), clients one
+ * after the other. Internal: nothing here is exported from the package.
+ *
+ * The ROUTER's ZMQ_SNDTIMEO is 0, so a send never waits inside libzmq: a client whose high-water
+ * mark is reached (or whose connection is being torn down) gets EAGAIN, its packets are kept in
+ * order and retried with a growing delay, and the other clients are not held up.
+ */
+import * as zmq from "zeromq";
+import { Peer } from "./server-call.js";
+
+// Stream handlers wait for the writer when more packets than this are queued (back-pressure).
+const STREAM_HIGH_WATER = 1024;
+
+/** Sends queued packets to clients; reports clients that turn out to be gone. */
+export class PeerWriter {
+  /** Set once the socket is closed: nothing more is sent. */
+  closed = false;
+  /** Set when shutdown begins; `sentWhileClosing` then records whether anything went out. */
+  closing = false;
+  sentWhileClosing = false;
+  private dirty: Peer[] = [];
+  private queuedPackets = 0;
+  private writing = false;
+  private blocked: Peer[] = [];
+  private retryTimer: NodeJS.Timeout | undefined = undefined;
+  private retryDelayMs = 1;
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly socket: zmq.Router,
+    private readonly sendTimeoutMs: number,
+    private readonly peerGone: (peer: Peer, why: string) => void,
+  ) {}
+
+  /** True while anything is queued, being sent, or waiting for a retry. */
+  get busy(): boolean {
+    return this.writing || this.dirty.length > 0 || this.blocked.length > 0;
+  }
+
+  /** Queues one packet for `peer`; starts the writer loop if it is idle. */
+  enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array): void {
+    if (peer.out === null) {
+      peer.out = [peer.id, header, payload];
+      this.dirty.push(peer);
+    } else peer.out.push(header, payload);
+    this.queuedPackets++;
+    if (!this.writing) void this.writeLoop();
+  }
+
+  /** True when stream handlers should wait for {@link drained} before producing more. */
+  get backlogged(): boolean {
+    return this.queuedPackets > STREAM_HIGH_WATER;
+  }
+
+  /** Resolves once everything queued so far has been handed to libzmq (or dropped with its peer). */
+  drained(): Promise<void> {
+    if (!this.writing && this.dirty.length === 0 && this.blocked.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    while (this.dirty.length > 0 && !this.closed) {
+      const list = this.dirty;
+      this.dirty = [];
+      for (const peer of list) {
+        const frames = peer.out;
+        if (frames === null) continue; // peer gone meanwhile
+        peer.out = null;
+        this.queuedPackets -= (frames.length - 1) >> 1;
+        try {
+          await this.socket.send(frames);
+          if (this.closing) this.sentWhileClosing = true;
+          if (peer.blockedSince !== 0) {
+            peer.blockedSince = 0;
+            this.retryDelayMs = 1;
+          }
+        } catch (err) {
+          if (this.closed) break;
+          const code = (err as { code?: string }).code;
+          if (code === "EAGAIN") this.sendBlocked(peer, frames);
+          else if (code === "EHOSTUNREACH") this.peerGone(peer, "client disconnected");
+          else this.peerGone(peer, `client not reachable: ${(err as Error).message}`);
+        }
+      }
+    }
+    this.writing = false;
+    if (this.blocked.length === 0) {
+      this.queuedPackets = 0;
+      for (const w of this.drainWaiters.splice(0)) w();
+    }
+  }
+
+  /**
+   * A send to `peer` would block: its high-water mark is reached, or its connection is being torn
+   * down (libzmq then answers EAGAIN until the pipe is gone, and EHOSTUNREACH after). Keep its
+   * packets, in order, and retry with a growing delay; past `sendTimeoutMs` the peer counts as gone.
+   */
+  private sendBlocked(peer: Peer, frames: Uint8Array[]): void {
+    const now = Date.now();
+    if (peer.blockedSince === 0) peer.blockedSince = now;
+    else if (now - peer.blockedSince > this.sendTimeoutMs) return this.peerGone(peer, "client not reading");
+    this.queuedPackets += (frames.length - 1) >> 1;
+    if (peer.out !== null) {
+      // More packets were queued meanwhile: they go after the blocked ones; the peer is already dirty.
+      for (let i = 1; i < peer.out.length; i++) frames.push(peer.out[i]!);
+      peer.out = frames;
+      return;
+    }
+    peer.out = frames;
+    this.blocked.push(peer);
+    if (this.retryTimer === undefined) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, 50);
+        for (const p of this.blocked.splice(0)) if (p.out !== null) this.dirty.push(p);
+        if (!this.writing) void this.writeLoop();
+      }, this.retryDelayMs);
+    }
+  }
+
+  /** Forgets a peer that is gone (its queued packets are dropped). */
+  forget(peer: Peer): void {
+    peer.out = null;
+    const i = this.blocked.indexOf(peer);
+    if (i >= 0) this.blocked.splice(i, 1);
+  }
+
+  /** Stops for good: no more sends or retries. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Events over PUB/SUB (PZMQ/1 section 7), over inproc, ipc and tcp.
+ *
+ * ```
+ * Publisher (XPUB) ◀── subscribe "test.Events/Moved" ── Subscriber A (SUB)
+ *                  ◀── subscribe "test.Events/"      ── Subscriber B (SUB)
+ * Publisher ── topic | EVENT seq | payload ──▶ A: only test.Events/Moved*,  B: every test.Events/* event
+ * ```
+ * `waitForSubscriber` (the XPUB sees the subscriptions) replaces sleeping for the slow joiner.
+ */
+import * as zmq from "zeromq";
+import { EventMessage, Publisher, Subscriber } from "../../../runtime/ts/src/events";
+import { decodeHeader, Flag, Kind } from "../../../runtime/ts/src/protocol";
+import { bindAddress, Sockets, TRANSPORTS } from "./helpers";
+
+const sockets = new Sockets();
+afterEach(() => sockets.closeAll());
+
+async function take(sub: Subscriber, n: number, ms = 10_000): Promise<EventMessage[]> {
+  const out: EventMessage[] = [];
+  const timer = setTimeout(() => sub.close(), ms); // a timeout, not a hang: closing ends the loop
+  for await (const ev of sub) {
+    out.push(ev);
+    if (out.length === n) break;
+  }
+  clearTimeout(timer);
+  return out;
+}
+
+describe.each(TRANSPORTS)("events over %s", (t) => {
+  it("delivers 10,000 events in order, filtered by prefix", async () => {
+    const pub = sockets.add(new Publisher({ sendHighWaterMark: 100_000 }));
+    await pub.bind(bindAddress(t));
+    const moved = sockets.add(new Subscriber({ receiveHighWaterMark: 100_000 }));
+    const all = sockets.add(new Subscriber({ receiveHighWaterMark: 100_000 }));
+    moved.connect(pub.endpoints[0]!);
+    all.connect(pub.endpoints[0]!);
+    // One at a time, so that each wait can only be satisfied by the subscription just made.
+    moved.subscribe("test.Events/Moved");
+    expect(await pub.waitForSubscriber("test.Events/Moved/x", 5000)).toBe(true);
+    all.subscribe("test.Events/");
+    expect(await pub.waitForSubscriber("test.Events/Other", 5000)).toBe(true);
+    expect(pub.subscriptions).toBe(2);
+
+    const N = 10_000;
+    for (let i = 0; i < N; i++) {
+      const topic = i % 2 === 0 ? "test.Events/Moved/red" : "test.Events/Other";
+      pub.publish(topic, Buffer.from(String(i)));
+    }
+    pub.publish("test.Unrelated/Moved", Buffer.from("never"));
+    await pub.flush();
+
+    const [m, a] = await Promise.all([take(moved, N / 2), take(all, N)]);
+    expect(m.map((e) => Number(Buffer.from(e.payload).toString()))).toEqual(Array.from({ length: N / 2 }, (_, i) => 2 * i));
+    expect(m.every((e) => e.topic === "test.Events/Moved/red")).toBe(true);
+    expect(m.map((e) => e.seq)).toEqual(Array.from({ length: N / 2 }, (_, i) => i));
+    expect(a.map((e) => Number(Buffer.from(e.payload).toString()))).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(moved.gaps).toBe(0);
+    expect(all.gaps).toBe(0);
+  });
+
+  it("unsubscribe stops delivery; malformed messages are dropped and counted", async () => {
+    // A raw XPUB shows when the subscription changes reach the publisher: no sleeping.
+    const raw = sockets.add(new zmq.XPublisher({ linger: 0, receiveTimeout: 5000 }));
+    await raw.bind(bindAddress(t));
+    const ep = raw.lastEndpoint!;
+    const sub = sockets.add(new Subscriber());
+    sub.connect(ep);
+    sub.subscribe("a/");
+    sub.subscribe("b/");
+    expect((await raw.receive())[0]!.toString("latin1")).toBe("\x01a/");
+    expect((await raw.receive())[0]!.toString("latin1")).toBe("\x01b/");
+    sub.unsubscribe("a/");
+    expect((await raw.receive())[0]!.toString("latin1")).toBe("\x00a/");
+    await raw.send(["a/x", Buffer.from("0105020000000000", "hex"), "dropped by the filter"]);
+    await raw.send(["b/short", "x", "bad header"]);
+    await raw.send(["b/two-frames", "x"]);
+    await raw.send(["b/ok", Buffer.from("0105020007000000", "hex"), "fine"]);
+    const ev = await sub.receive();
+    expect(ev).toMatchObject({ topic: "b/ok", seq: 7 });
+    expect(Buffer.from(ev.payload).toString()).toBe("fine");
+    expect(sub.droppedMessages).toBe(2);
+  });
+
+  it("sends the header of PZMQ/1 section 7", async () => {
+    const pub = sockets.add(new Publisher());
+    await pub.bind(bindAddress(t));
+    const raw = sockets.add(new zmq.Subscriber({ linger: 0, receiveTimeout: 5000 }));
+    raw.connect(pub.endpoints[0]!);
+    raw.subscribe("x.Y/");
+    expect(await pub.waitForSubscriber("x.Y/Z")).toBe(true);
+    pub.publish("x.Y/Z", Buffer.from("p"));
+    pub.publish("x.Y/Z", Buffer.from("q"));
+    const [topic, header, payload] = await raw.receive();
+    expect(topic!.toString()).toBe("x.Y/Z");
+    expect(decodeHeader(header!)).toMatchObject({ kind: Kind.EVENT, flags: Flag.HAS_MESSAGE, callId: 0 });
+    expect(payload!.toString()).toBe("p");
+    const [, header2] = await raw.receive();
+    expect(decodeHeader(header2!).callId).toBe(1);
+  });
+});
