@@ -156,14 +156,17 @@ export function jsonUint32(json: JsonValue, typeName: string, field?: string): n
   return n;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function int64(json: JsonValue, typeName: string, field: string | undefined, signed: boolean): bigint {
   const kind = signed ? "int64" : "uint64";
   let v: bigint;
   if (typeof json === "string" && /^-?[0-9]+$/.test(json)) {
     v = BigInt(json);
   } else {
+    // Any integral double converts exactly (e.g. 9223372036854774784, the largest double below
+    // 2^63); precision beyond 2^53 was already decided by JSON.parse, so there is nothing to refuse.
     const n = integral(json, typeName, field, kind);
-    if (!Number.isSafeInteger(n)) throw fail(typeName, field, `${kind} value not exact, use a string: ${show(json)}`);
     v = BigInt(n);
   }
   if (signed ? v < MIN_INT64 || v > MAX_INT64 : v < 0n || v > MAX_UINT64) {
@@ -206,7 +209,12 @@ export function jsonUint64(json: JsonValue, typeName: string, field?: string): b
  * ```
  */
 export function jsonDouble(json: JsonValue, typeName: string, field?: string): number {
-  if (typeof json === "number") return json;
+  if (typeof json === "number") {
+    // JSON.parse turns an out-of-range literal such as -1.8e308 into -Infinity; only the strings
+    // "Infinity"/"-Infinity" may mean infinity.
+    if (!Number.isFinite(json)) throw fail(typeName, field, `double value out of range: ${show(json)}`);
+    return json;
+  }
   if (typeof json === "string") {
     if (json === "NaN") return NaN;
     if (json === "Infinity") return Infinity;
@@ -260,6 +268,8 @@ export function jsonBool(json: JsonValue, typeName: string, field?: string): boo
  */
 export function jsonString(json: JsonValue, typeName: string, field?: string): string {
   if (typeof json !== "string") throw fail(typeName, field, `invalid string value ${show(json)}`);
+  // A lone surrogate (from a "\ud800" escape) cannot be encoded as UTF-8 on the wire.
+  if (LONE_SURROGATE.test(json)) throw fail(typeName, field, `invalid string value: unpaired UTF-16 surrogate`);
   return json;
 }
 

@@ -42,7 +42,8 @@ export function timestampToJson(seconds: bigint | number | string, nanos: number
   return `${iso.slice(0, 19)}${fraction(nanos)}Z`;
 }
 
-const TIMESTAMP_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))$/;
+// RFC 3339 as protobuf's JSON mapping takes it: upper-case "T" and "Z" only (the conformance suite checks).
+const TIMESTAMP_RE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:(Z)|([+-])([0-9]{2}):([0-9]{2}))$/;
 
 /**
  * Parse an RFC 3339 timestamp (any offset, converted to UTC) into seconds and nanos.
