@@ -2,9 +2,9 @@
  * All naming decisions for generated code live here: how a `.proto` name becomes a TypeScript or
  * Python identifier, and how clashes with reserved words are escaped. Emitters never invent names.
  */
-import type { Enum, Field, Message, Oneof, ProtoFile, Service } from "./types";
+import type { Enum, Field, Message, Method, Oneof, ProtoFile, Service } from "./types";
 import {
-  OBJECT_PROTOTYPE_NAMES, PY_BUILTINS, PY_KEYWORDS, TS_GLOBALS, TS_KEYWORDS, TS_RUNTIME_EXPORTS,
+  OBJECT_PROTOTYPE_NAMES, PY_BUILTINS, PY_KEYWORDS, TS_GENERATED_PARAMETERS, TS_GLOBALS, TS_KEYWORDS, TS_RUNTIME_EXPORTS,
   TS_RUNTIME_PROPERTY_NAMES,
 } from "./reserved";
 
@@ -62,9 +62,15 @@ export function tsSafeProperty(name: string): string {
   return OBJECT_PROTOTYPE_NAMES.has(name) || TS_RUNTIME_PROPERTY_NAMES.has(name) ? `${name}$` : name;
 }
 
-/** Escape a top-level identifier (type, const, function) for TS. */
+/**
+ * Escape a top-level identifier (type, const, function) for TS: keywords, globals, reserved runtime
+ * names, and the parameter names of generated service code (a message `request` would be shadowed
+ * by the parameter `request` inside a client method).
+ */
 export function tsSafeIdentifier(name: string): string {
-  return TS_KEYWORDS.has(name) || TS_GLOBALS.has(name) || TS_RUNTIME_EXPORTS.has(name) ? `${name}$` : name;
+  return TS_KEYWORDS.has(name) || TS_GLOBALS.has(name) || TS_RUNTIME_EXPORTS.has(name) || TS_GENERATED_PARAMETERS.has(name)
+    ? `${name}$`
+    : name;
 }
 
 /**
@@ -82,18 +88,113 @@ export function tsEnumMemberName(valueName: string): string {
   return valueName === "__proto__" || valueName === "constructor" ? `${valueName}$` : valueName;
 }
 
-/** Client/service names for a service `Foo`: `FooClient`, `FooService`, `registerFoo`. */
-export function tsServiceNames(service: Pick<Service, "name">): { client: string; service: string; register: string } {
+/** The TS declarations generated for a plain (RPC) service. */
+export interface TsRpcServiceNames {
+  readonly kind: "rpc";
+  /** `Foo$methods`: the object of `MethodDescriptor`s. */
+  readonly methods: string;
+  /** `FooClient`. */
+  readonly client: string;
+  /** `FooService`: the interface a server implements (`TestService` stays `TestService`). */
+  readonly service: string;
+  /** `UnimplementedFooService`: a base class whose methods fail UNIMPLEMENTED. */
+  readonly unimplemented: string;
+  /** `registerFoo`. */
+  readonly register: string;
+}
+
+/** The TS declarations generated for an event service (`option (protozmq.events) = true`). */
+export interface TsEventServiceNames {
+  readonly kind: "events";
+  /** `Foo$events`: topic and codec of each event. */
+  readonly events: string;
+  /** `FooPublisher`. */
+  readonly publisher: string;
+  /** `FooSubscriber`. */
+  readonly subscriber: string;
+  /** `FooEvent`: the discriminated union a subscriber yields. */
+  readonly event: string;
+}
+
+/**
+ * Names for a service `Foo`, before clashes within the module are resolved (see
+ * {@link tsFileServiceNames}). The server interface appends `Service` unless the name already ends
+ * with it, so `service TestService` gives `TestService`, not `TestServiceService`.
+ */
+export function tsServiceNames(service: Pick<Service, "name">, events: boolean): TsRpcServiceNames | TsEventServiceNames {
+  const n = service.name;
+  if (events) {
+    return {
+      kind: "events",
+      events: `${n}$events`,
+      publisher: tsSafeIdentifier(`${n}Publisher`),
+      subscriber: tsSafeIdentifier(`${n}Subscriber`),
+      event: tsSafeIdentifier(`${n}Event`),
+    };
+  }
+  const iface = n.endsWith("Service") ? n : `${n}Service`;
   return {
-    client: tsSafeIdentifier(`${service.name}Client`),
-    service: tsSafeIdentifier(`${service.name}Service`),
-    register: tsSafeIdentifier(`register${service.name}`),
+    kind: "rpc",
+    methods: `${n}$methods`,
+    client: tsSafeIdentifier(`${n}Client`),
+    service: tsSafeIdentifier(iface),
+    unimplemented: tsSafeIdentifier(`Unimplemented${iface}`),
+    register: tsSafeIdentifier(`register${n}`),
   };
+}
+
+/**
+ * The names of every service of one module. `taken` holds the module's other top-level names
+ * (messages, enums, enum descriptors), which are claimed first; a service name found taken gets `$`
+ * appended until free, so adding a service never renames a message. Services claim in declaration
+ * order.
+ */
+export function tsFileServiceNames(
+  services: readonly Service[], isEvents: (s: Service) => boolean, taken: Iterable<string>,
+): Map<Service, TsRpcServiceNames | TsEventServiceNames> {
+  const used = new Set(taken);
+  const claim = (base: string): string => {
+    let name = base;
+    while (used.has(name)) name += "$";
+    used.add(name);
+    return name;
+  };
+  const out = new Map<Service, TsRpcServiceNames | TsEventServiceNames>();
+  for (const s of services) {
+    const b = tsServiceNames(s, isEvents(s));
+    out.set(s, b.kind === "rpc"
+      ? {
+        kind: "rpc", methods: claim(b.methods), client: claim(b.client), service: claim(b.service),
+        unimplemented: claim(b.unimplemented), register: claim(b.register),
+      }
+      : { kind: "events", events: claim(b.events), publisher: claim(b.publisher), subscriber: claim(b.subscriber), event: claim(b.event) });
+  }
+  return out;
 }
 
 /** The method name on a generated TS client or handler interface: lowerCamelCase (`GetState` -> `getState`). */
 export function tsMethodName(methodName: string): string {
   return tsSafeProperty(lowerFirst(methodName));
+}
+
+/**
+ * Unique member names for the methods of one service, used for the client's and handler's methods,
+ * the keys of `Foo$methods` / `Foo$events`, and an event's `$case`. Proto allows methods `GetState`
+ * and `getState` side by side, so a name found taken gets `$` appended; `reserved` are members the
+ * generated class already has (an event publisher's `close`, ...).
+ */
+export function tsServiceMethodNames(
+  service: Pick<Service, "methods">, reserved: ReadonlySet<string> = new Set(),
+): (method: Pick<Method, "name">) => string {
+  const names = new Map<string, string>();
+  const taken = new Set(reserved);
+  for (const m of service.methods) {
+    let name = tsMethodName(m.name);
+    while (taken.has(name)) name += "$";
+    taken.add(name);
+    names.set(m.name, name);
+  }
+  return (m) => names.get(m.name) ?? tsMethodName(m.name);
 }
 
 /** Output path (without extension) of the TS module for a `.proto` file: `scalars/scalars`. */

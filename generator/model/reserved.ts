@@ -65,6 +65,35 @@ export const TS_RUNTIME_EXPORTS: ReadonlySet<string> = new Set([
   "utf8Encode", "utf8Read", "utf8Write", "utf8Length", "EMPTY_BYTES", "float32ToJson",
 ]);
 
+/**
+ * RPC names of the TS runtime that generated service code imports. Unlike {@link TS_RUNTIME_EXPORTS}
+ * they are not reserved: `Status`, `Channel`, `Server` or `Subscriber` are ordinary names for a
+ * user's enum or message (schemas/enums/closed.proto has `enum Status`), and reserving them would
+ * rename those types in every module. A module that declares or imports one of these names imports
+ * the runtime's under an alias instead (`Status as Status$1`). Keep in sync with
+ * runtime/ts/src/index.ts (a test checks).
+ */
+export const TS_RUNTIME_RPC_EXPORTS: ReadonlySet<string> = new Set([
+  "CallOptions", "Channel", "EventMessage", "MethodDescriptor", "Publisher", "RpcError", "Server", "ServerCallContext",
+  "Status", "Subscriber", "createEach",
+]);
+
+/**
+ * Parameter names of generated service code. A module-level name equal to one would be shadowed
+ * inside the method that declares the parameter, so generated top-level names avoid them
+ * (`message request {}` becomes `request$`).
+ */
+export const TS_GENERATED_PARAMETERS: ReadonlySet<string> = new Set([
+  "request", "requests", "options", "ctx", "impl", "server", "channel", "event", "events", "topicSuffix",
+  "publisher", "subscriber", "endpoint",
+]);
+
+/**
+ * Members of a generated event publisher besides its one method per event, and the `"all"` of
+ * `subscribe("all")`: an event method with one of these names gets `$` appended.
+ */
+export const TS_EVENT_MEMBER_NAMES: ReadonlySet<string> = new Set(["publisher", "bind", "connect", "close", "all"]);
+
 /** Python keywords (hard and soft): a message class or attribute with these names needs escaping. */
 export const PY_KEYWORDS: ReadonlySet<string> = new Set([
   "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def",

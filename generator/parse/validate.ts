@@ -3,8 +3,9 @@
  * `file:line:col` through the diagnostics list; none throws.
  */
 import type { Diagnostic } from "../model/diagnostics";
-import type { Enum, Field, Message, Model, ProtoFile, SourcePos } from "../model/types";
+import type { Enum, Field, Message, Model, ProtoFile, Service, SourcePos } from "../model/types";
 import { allTypes } from "../model/model";
+import { isEventService, isOnewayMethod } from "../model/options";
 
 const MAX_FIELD_NUMBER = 536870911;
 const FIRST_RESERVED = 19000;
@@ -23,6 +24,7 @@ export function validate(model: Model, displayPath: (file: string) => string, di
       if (t.kind === "message") validateMessage(model, file, t, err);
       else validateEnum(file, t, err);
     }
+    for (const s of file.services) validateService(model, s, err);
   }
 }
 
@@ -87,5 +89,19 @@ function validateEnum(file: ProtoFile, e: Enum, err: Report): void {
     if (prev === undefined) seen.set(v.number, v.name);
     if (inRanges(v.number, e.reservedRanges)) err(v.pos, `enum value number ${v.number} of ${v.name} is reserved in ${e.fullName}`);
     if (e.reservedNames.includes(v.name)) err(v.pos, `enum value name "${v.name}" is reserved in ${e.fullName}`);
+  }
+}
+
+/** protozmq's service options: an event service's methods publish streams; oneway methods are unary. */
+function validateService(model: Model, s: Service, err: Report): void {
+  const events = isEventService(s, model);
+  for (const m of s.methods) {
+    const where = `method ${m.name} of ${s.fullName}`;
+    if (events && (!m.serverStreaming || m.clientStreaming)) {
+      err(m.pos, `${where} must be server-streaming (\`returns (stream T)\` with a single request), because the service sets option (protozmq.events) = true`);
+    }
+    if (isOnewayMethod(s, m, model) && (m.serverStreaming || m.clientStreaming)) {
+      err(m.pos, `${where} sets option (protozmq.oneway) = true, so it must be unary (no \`stream\`)`);
+    }
   }
 }

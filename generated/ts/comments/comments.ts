@@ -14,7 +14,7 @@
  * A second detached comment, before `syntax`.
  * Leading comment of the syntax statement.
  */
-import { type BinaryReader, BinaryWriter, type EnumType, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type PartialMessage, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonEnum, jsonInt32, jsonMapKey, jsonObject, jsonOneofConflict, jsonString, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
+import { type BinaryReader, BinaryWriter, type CallOptions, type Channel, type EnumType, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type MethodDescriptor, type PartialMessage, RpcError, type Server, type ServerCallContext, Status, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonEnum, jsonInt32, jsonMapKey, jsonObject, jsonOneofConflict, jsonString, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
 
 /**
  * Leading comment of the top-level enum `Kind`.
@@ -643,3 +643,122 @@ export const Bare: MessageType<Bare> = {
   },
 };
 registerTypes(Documented, Documented_Part, Bare);
+
+/**
+ * Leading comment of the service `Commenter`.
+ *
+ * Method descriptors of the service: the path each call names, its kind and codecs.
+ * {@link CommenterClient} and {@link registerCommenter} use them; a `Channel` or `Server` also takes
+ * them directly.
+ *
+ * @generated from service protozmq.fixtures.comments.Commenter
+ */
+export const Commenter$methods = {
+  /** @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare); */
+  get: {
+    path: "protozmq.fixtures.comments.Commenter/Get",
+    kind: "unary",
+    requestType: Documented,
+    responseType: Bare,
+  },
+  /** @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented); */
+  stream: {
+    path: "protozmq.fixtures.comments.Commenter/Stream",
+    kind: "server_streaming",
+    requestType: Bare,
+    responseType: Documented,
+  },
+} as const satisfies { readonly [method: string]: MethodDescriptor<unknown, unknown> };
+
+/**
+ * Leading comment of the service `Commenter`.
+ *
+ * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
+ * are partial messages: missing fields get their defaults (`create()`). Every method takes
+ * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
+ * an `RpcError`.
+ *
+ * @generated from service protozmq.fixtures.comments.Commenter
+ */
+export class CommenterClient {
+  private readonly $channel: Channel;
+
+  constructor(channel: Channel) {
+    this.$channel = channel;
+  }
+
+  /**
+   * Leading comment of the method `Get`.
+   *
+   * @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
+   */
+  get(request: PartialMessage<Documented>, options?: CallOptions): Promise<Bare> {
+    return this.$channel.unary(Commenter$methods.get, Documented.create(request), options);
+  }
+
+  /**
+   * Leading comment of the method `Stream`, a server-streaming method
+   * whose body has options braces.
+   *
+   * @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
+   */
+  stream(request: PartialMessage<Bare>, options?: CallOptions): AsyncIterable<Documented> {
+    return this.$channel.serverStream(Commenter$methods.stream, Bare.create(request), options);
+  }
+}
+
+/**
+ * Leading comment of the service `Commenter`.
+ *
+ * The handlers of the service. Pass an implementation to {@link registerCommenter}; extend
+ * {@link UnimplementedCommenterService} to implement only some methods. Throw an `RpcError` to choose
+ * the status the caller sees (any other error is UNKNOWN).
+ *
+ * @generated from service protozmq.fixtures.comments.Commenter
+ */
+export interface CommenterService {
+  /**
+   * Leading comment of the method `Get`.
+   *
+   * @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
+   */
+  get(request: Documented, ctx: ServerCallContext): Promise<Bare> | Bare;
+  /**
+   * Leading comment of the method `Stream`, a server-streaming method
+   * whose body has options braces.
+   *
+   * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
+   *
+   * @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
+   */
+  stream(request: Bare, ctx: ServerCallContext): AsyncIterable<Documented>;
+}
+
+/**
+ * {@link CommenterService} with every method failing UNIMPLEMENTED: extend it and override the methods
+ * you implement, so adding a method to the schema does not break the build.
+ *
+ * @generated from service protozmq.fixtures.comments.Commenter
+ */
+export class UnimplementedCommenterService implements CommenterService {
+  get(_request: Documented, _ctx: ServerCallContext): Promise<Bare> | Bare {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.comments.Commenter/Get is not implemented");
+  }
+
+  stream(_request: Bare, _ctx: ServerCallContext): AsyncIterable<Documented> {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.comments.Commenter/Stream is not implemented");
+  }
+}
+
+/**
+ * Leading comment of the service `Commenter`.
+ *
+ * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
+ * registrations of the same paths).
+ *
+ * @generated from service protozmq.fixtures.comments.Commenter
+ */
+export function registerCommenter(server: Server, impl: CommenterService): void {
+  server.addMethod(Commenter$methods.get, impl.get.bind(impl));
+  server.addMethod(Commenter$methods.stream, impl.stream.bind(impl));
+}

@@ -9,7 +9,8 @@
  * Every case of the suite (test/interop/) runs TS and Python clients against
  * TS and Python servers built from this file.
  */
-import { type BinaryReader, BinaryWriter, EMPTY_BYTES, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type PartialMessage, bytesEquals, bytesToJson, decodeFailure, decodeMessage, encodeMessage, jsonArray, jsonBool, jsonBytes, jsonInt32, jsonObject, jsonString, jsonUint64, jsonUnknownField, listEquals, registerTypes, unknownFields } from "protozmq";
+import { type BinaryReader, BinaryWriter, type CallOptions, type Channel, EMPTY_BYTES, type EventMessage, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type MethodDescriptor, type PartialMessage, Publisher, RpcError, type Server, type ServerCallContext, Status, Subscriber, bytesEquals, bytesToJson, createEach, decodeFailure, decodeMessage, encodeMessage, jsonArray, jsonBool, jsonBytes, jsonInt32, jsonObject, jsonString, jsonUint64, jsonUnknownField, listEquals, registerTypes, unknownFields } from "protozmq";
+import { Empty } from "../google/protobuf/empty.js";
 
 /**
  * A blob of bytes to send or receive.
@@ -1323,3 +1324,542 @@ export const Tick: MessageType<Tick> = {
   },
 };
 registerTypes(Payload, EchoStatus, SimpleRequest, SimpleResponse, StreamingInputCallRequest, StreamingInputCallResponse, ResponseParameters, StreamingOutputCallRequest, StreamingOutputCallResponse, Ping, Tick);
+
+/**
+ * The service every interop server implements.
+ *
+ * Method descriptors of the service: the path each call names, its kind and codecs.
+ * {@link TestServiceClient} and {@link registerTestService} use them; a `Channel` or `Server` also
+ * takes them directly.
+ *
+ * @generated from service protozmq.fixtures.interop.TestService
+ */
+export const TestService$methods = {
+  /** @generated from rpc: rpc EmptyCall(google.protobuf.Empty) returns (google.protobuf.Empty); */
+  emptyCall: {
+    path: "protozmq.fixtures.interop.TestService/EmptyCall",
+    kind: "unary",
+    requestType: Empty,
+    responseType: Empty,
+  },
+  /** @generated from rpc: rpc UnaryCall(protozmq.fixtures.interop.SimpleRequest) returns (protozmq.fixtures.interop.SimpleResponse); */
+  unaryCall: {
+    path: "protozmq.fixtures.interop.TestService/UnaryCall",
+    kind: "unary",
+    requestType: SimpleRequest,
+    responseType: SimpleResponse,
+  },
+  /** @generated from rpc: rpc StreamingOutputCall(protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse); */
+  streamingOutputCall: {
+    path: "protozmq.fixtures.interop.TestService/StreamingOutputCall",
+    kind: "server_streaming",
+    requestType: StreamingOutputCallRequest,
+    responseType: StreamingOutputCallResponse,
+  },
+  /** @generated from rpc: rpc StreamingInputCall(stream protozmq.fixtures.interop.StreamingInputCallRequest) returns (protozmq.fixtures.interop.StreamingInputCallResponse); */
+  streamingInputCall: {
+    path: "protozmq.fixtures.interop.TestService/StreamingInputCall",
+    kind: "client_streaming",
+    requestType: StreamingInputCallRequest,
+    responseType: StreamingInputCallResponse,
+  },
+  /** @generated from rpc: rpc FullDuplexCall(stream protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse); */
+  fullDuplexCall: {
+    path: "protozmq.fixtures.interop.TestService/FullDuplexCall",
+    kind: "bidi_streaming",
+    requestType: StreamingOutputCallRequest,
+    responseType: StreamingOutputCallResponse,
+  },
+  /** @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty); */
+  unimplementedCall: {
+    path: "protozmq.fixtures.interop.TestService/UnimplementedCall",
+    kind: "unary",
+    requestType: Empty,
+    responseType: Empty,
+  },
+  /** @generated from rpc: rpc Notify(protozmq.fixtures.interop.Ping) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; } */
+  notify: {
+    path: "protozmq.fixtures.interop.TestService/Notify",
+    kind: "unary",
+    requestType: Ping,
+    responseType: Empty,
+    oneway: true,
+  },
+  /** @generated from rpc: rpc LastNotified(google.protobuf.Empty) returns (protozmq.fixtures.interop.Ping); */
+  lastNotified: {
+    path: "protozmq.fixtures.interop.TestService/LastNotified",
+    kind: "unary",
+    requestType: Empty,
+    responseType: Ping,
+  },
+} as const satisfies { readonly [method: string]: MethodDescriptor<unknown, unknown> };
+
+/**
+ * The service every interop server implements.
+ *
+ * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
+ * are partial messages: missing fields get their defaults (`create()`). Every method takes
+ * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
+ * an `RpcError`.
+ *
+ * @generated from service protozmq.fixtures.interop.TestService
+ */
+export class TestServiceClient {
+  private readonly $channel: Channel;
+
+  constructor(channel: Channel) {
+    this.$channel = channel;
+  }
+
+  /**
+   * One empty request, one empty response.
+   *
+   * @generated from rpc: rpc EmptyCall(google.protobuf.Empty) returns (google.protobuf.Empty);
+   */
+  emptyCall(request: PartialMessage<Empty>, options?: CallOptions): Promise<Empty> {
+    return this.$channel.unary(TestService$methods.emptyCall, Empty.create(request), options);
+  }
+
+  /**
+   * One request, one response, of sizes the request chooses.
+   *
+   * @generated from rpc: rpc UnaryCall(protozmq.fixtures.interop.SimpleRequest) returns (protozmq.fixtures.interop.SimpleResponse);
+   */
+  unaryCall(request: PartialMessage<SimpleRequest>, options?: CallOptions): Promise<SimpleResponse> {
+    return this.$channel.unary(TestService$methods.unaryCall, SimpleRequest.create(request), options);
+  }
+
+  /**
+   * One request, a stream of responses shaped by `response_parameters`.
+   *
+   * @generated from rpc: rpc StreamingOutputCall(protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse);
+   */
+  streamingOutputCall(request: PartialMessage<StreamingOutputCallRequest>, options?: CallOptions): AsyncIterable<StreamingOutputCallResponse> {
+    return this.$channel.serverStream(TestService$methods.streamingOutputCall, StreamingOutputCallRequest.create(request), options);
+  }
+
+  /**
+   * A stream of requests, one response with the total payload size.
+   *
+   * @generated from rpc: rpc StreamingInputCall(stream protozmq.fixtures.interop.StreamingInputCallRequest) returns (protozmq.fixtures.interop.StreamingInputCallResponse);
+   */
+  streamingInputCall(requests: AsyncIterable<PartialMessage<StreamingInputCallRequest>> | Iterable<PartialMessage<StreamingInputCallRequest>>, options?: CallOptions): Promise<StreamingInputCallResponse> {
+    return this.$channel.clientStream(TestService$methods.streamingInputCall, createEach(StreamingInputCallRequest, requests), options);
+  }
+
+  /**
+   * Ping-pong: one response per request, in order.
+   *
+   * @generated from rpc: rpc FullDuplexCall(stream protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse);
+   */
+  fullDuplexCall(requests: AsyncIterable<PartialMessage<StreamingOutputCallRequest>> | Iterable<PartialMessage<StreamingOutputCallRequest>>, options?: CallOptions): AsyncIterable<StreamingOutputCallResponse> {
+    return this.$channel.bidiStream(TestService$methods.fullDuplexCall, createEach(StreamingOutputCallRequest, requests), options);
+  }
+
+  /**
+   * Declared but never implemented by servers: calls must fail with UNIMPLEMENTED.
+   *
+   * @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty);
+   */
+  unimplementedCall(request: PartialMessage<Empty>, options?: CallOptions): Promise<Empty> {
+    return this.$channel.unary(TestService$methods.unimplementedCall, Empty.create(request), options);
+  }
+
+  /**
+   * Fire-and-forget: the server records the last sequence number it saw.
+   *
+   * One-way: resolves once the request is handed to ZeroMQ; the server sends no reply, so whether it ran
+   * is not reported.
+   *
+   * @generated from rpc: rpc Notify(protozmq.fixtures.interop.Ping) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; }
+   */
+  notify(request: PartialMessage<Ping>, options?: CallOptions): Promise<void> {
+    return this.$channel.oneway(TestService$methods.notify, Ping.create(request), options);
+  }
+
+  /**
+   * The last sequence number `Notify` delivered.
+   *
+   * @generated from rpc: rpc LastNotified(google.protobuf.Empty) returns (protozmq.fixtures.interop.Ping);
+   */
+  lastNotified(request: PartialMessage<Empty>, options?: CallOptions): Promise<Ping> {
+    return this.$channel.unary(TestService$methods.lastNotified, Empty.create(request), options);
+  }
+}
+
+/**
+ * The service every interop server implements.
+ *
+ * The handlers of the service. Pass an implementation to {@link registerTestService}; extend
+ * {@link UnimplementedTestService} to implement only some methods. Throw an `RpcError` to choose the
+ * status the caller sees (any other error is UNKNOWN).
+ *
+ * @generated from service protozmq.fixtures.interop.TestService
+ */
+export interface TestService {
+  /**
+   * One empty request, one empty response.
+   *
+   * @generated from rpc: rpc EmptyCall(google.protobuf.Empty) returns (google.protobuf.Empty);
+   */
+  emptyCall(request: Empty, ctx: ServerCallContext): Promise<Empty> | Empty;
+  /**
+   * One request, one response, of sizes the request chooses.
+   *
+   * @generated from rpc: rpc UnaryCall(protozmq.fixtures.interop.SimpleRequest) returns (protozmq.fixtures.interop.SimpleResponse);
+   */
+  unaryCall(request: SimpleRequest, ctx: ServerCallContext): Promise<SimpleResponse> | SimpleResponse;
+  /**
+   * One request, a stream of responses shaped by `response_parameters`.
+   *
+   * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
+   *
+   * @generated from rpc: rpc StreamingOutputCall(protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse);
+   */
+  streamingOutputCall(request: StreamingOutputCallRequest, ctx: ServerCallContext): AsyncIterable<StreamingOutputCallResponse>;
+  /**
+   * A stream of requests, one response with the total payload size.
+   *
+   * @generated from rpc: rpc StreamingInputCall(stream protozmq.fixtures.interop.StreamingInputCallRequest) returns (protozmq.fixtures.interop.StreamingInputCallResponse);
+   */
+  streamingInputCall(requests: AsyncIterable<StreamingInputCallRequest>, ctx: ServerCallContext): Promise<StreamingInputCallResponse> | StreamingInputCallResponse;
+  /**
+   * Ping-pong: one response per request, in order.
+   *
+   * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
+   *
+   * @generated from rpc: rpc FullDuplexCall(stream protozmq.fixtures.interop.StreamingOutputCallRequest) returns (stream protozmq.fixtures.interop.StreamingOutputCallResponse);
+   */
+  fullDuplexCall(requests: AsyncIterable<StreamingOutputCallRequest>, ctx: ServerCallContext): AsyncIterable<StreamingOutputCallResponse>;
+  /**
+   * Declared but never implemented by servers: calls must fail with UNIMPLEMENTED.
+   *
+   * @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty);
+   */
+  unimplementedCall(request: Empty, ctx: ServerCallContext): Promise<Empty> | Empty;
+  /**
+   * Fire-and-forget: the server records the last sequence number it saw.
+   *
+   * One-way: the client gets no reply; a thrown error goes to the server's `onOnewayError`.
+   *
+   * @generated from rpc: rpc Notify(protozmq.fixtures.interop.Ping) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; }
+   */
+  notify(request: Ping, ctx: ServerCallContext): Promise<void> | void;
+  /**
+   * The last sequence number `Notify` delivered.
+   *
+   * @generated from rpc: rpc LastNotified(google.protobuf.Empty) returns (protozmq.fixtures.interop.Ping);
+   */
+  lastNotified(request: Empty, ctx: ServerCallContext): Promise<Ping> | Ping;
+}
+
+/**
+ * {@link TestService} with every method failing UNIMPLEMENTED: extend it and override the methods you
+ * implement, so adding a method to the schema does not break the build.
+ *
+ * @generated from service protozmq.fixtures.interop.TestService
+ */
+export class UnimplementedTestService implements TestService {
+  emptyCall(_request: Empty, _ctx: ServerCallContext): Promise<Empty> | Empty {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/EmptyCall is not implemented");
+  }
+
+  unaryCall(_request: SimpleRequest, _ctx: ServerCallContext): Promise<SimpleResponse> | SimpleResponse {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/UnaryCall is not implemented");
+  }
+
+  streamingOutputCall(_request: StreamingOutputCallRequest, _ctx: ServerCallContext): AsyncIterable<StreamingOutputCallResponse> {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/StreamingOutputCall is not implemented");
+  }
+
+  streamingInputCall(_requests: AsyncIterable<StreamingInputCallRequest>, _ctx: ServerCallContext): Promise<StreamingInputCallResponse> | StreamingInputCallResponse {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/StreamingInputCall is not implemented");
+  }
+
+  fullDuplexCall(_requests: AsyncIterable<StreamingOutputCallRequest>, _ctx: ServerCallContext): AsyncIterable<StreamingOutputCallResponse> {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/FullDuplexCall is not implemented");
+  }
+
+  unimplementedCall(_request: Empty, _ctx: ServerCallContext): Promise<Empty> | Empty {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/UnimplementedCall is not implemented");
+  }
+
+  notify(_request: Ping, _ctx: ServerCallContext): Promise<void> | void {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/Notify is not implemented");
+  }
+
+  lastNotified(_request: Empty, _ctx: ServerCallContext): Promise<Ping> | Ping {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.TestService/LastNotified is not implemented");
+  }
+}
+
+/**
+ * The service every interop server implements.
+ *
+ * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
+ * registrations of the same paths).
+ *
+ * @generated from service protozmq.fixtures.interop.TestService
+ */
+export function registerTestService(server: Server, impl: TestService): void {
+  server.addMethod(TestService$methods.emptyCall, impl.emptyCall.bind(impl));
+  server.addMethod(TestService$methods.unaryCall, impl.unaryCall.bind(impl));
+  server.addMethod(TestService$methods.streamingOutputCall, impl.streamingOutputCall.bind(impl));
+  server.addMethod(TestService$methods.streamingInputCall, impl.streamingInputCall.bind(impl));
+  server.addMethod(TestService$methods.fullDuplexCall, impl.fullDuplexCall.bind(impl));
+  server.addMethod(TestService$methods.unimplementedCall, impl.unimplementedCall.bind(impl));
+  server.addMethod(TestService$methods.notify, async (request, ctx) => {
+    await impl.notify(request, ctx);
+    return Empty.create();
+  });
+  server.addMethod(TestService$methods.lastNotified, impl.lastNotified.bind(impl));
+}
+
+/**
+ * A service no server registers: every call must fail with UNIMPLEMENTED.
+ *
+ * Method descriptors of the service: the path each call names, its kind and codecs.
+ * {@link UnimplementedServiceClient} and {@link registerUnimplementedService} use them; a `Channel` or
+ * `Server` also takes them directly.
+ *
+ * @generated from service protozmq.fixtures.interop.UnimplementedService
+ */
+export const UnimplementedService$methods = {
+  /** @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty); */
+  unimplementedCall: {
+    path: "protozmq.fixtures.interop.UnimplementedService/UnimplementedCall",
+    kind: "unary",
+    requestType: Empty,
+    responseType: Empty,
+  },
+} as const satisfies { readonly [method: string]: MethodDescriptor<unknown, unknown> };
+
+/**
+ * A service no server registers: every call must fail with UNIMPLEMENTED.
+ *
+ * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
+ * are partial messages: missing fields get their defaults (`create()`). Every method takes
+ * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
+ * an `RpcError`.
+ *
+ * @generated from service protozmq.fixtures.interop.UnimplementedService
+ */
+export class UnimplementedServiceClient {
+  private readonly $channel: Channel;
+
+  constructor(channel: Channel) {
+    this.$channel = channel;
+  }
+
+  /** @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty); */
+  unimplementedCall(request: PartialMessage<Empty>, options?: CallOptions): Promise<Empty> {
+    return this.$channel.unary(UnimplementedService$methods.unimplementedCall, Empty.create(request), options);
+  }
+}
+
+/**
+ * A service no server registers: every call must fail with UNIMPLEMENTED.
+ *
+ * The handlers of the service. Pass an implementation to {@link registerUnimplementedService}; extend
+ * {@link UnimplementedUnimplementedService} to implement only some methods. Throw an `RpcError` to
+ * choose the status the caller sees (any other error is UNKNOWN).
+ *
+ * @generated from service protozmq.fixtures.interop.UnimplementedService
+ */
+export interface UnimplementedService {
+  /** @generated from rpc: rpc UnimplementedCall(google.protobuf.Empty) returns (google.protobuf.Empty); */
+  unimplementedCall(request: Empty, ctx: ServerCallContext): Promise<Empty> | Empty;
+}
+
+/**
+ * {@link UnimplementedService} with every method failing UNIMPLEMENTED: extend it and override the
+ * methods you implement, so adding a method to the schema does not break the build.
+ *
+ * @generated from service protozmq.fixtures.interop.UnimplementedService
+ */
+export class UnimplementedUnimplementedService implements UnimplementedService {
+  unimplementedCall(_request: Empty, _ctx: ServerCallContext): Promise<Empty> | Empty {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.interop.UnimplementedService/UnimplementedCall is not implemented");
+  }
+}
+
+/**
+ * A service no server registers: every call must fail with UNIMPLEMENTED.
+ *
+ * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
+ * registrations of the same paths).
+ *
+ * @generated from service protozmq.fixtures.interop.UnimplementedService
+ */
+export function registerUnimplementedService(server: Server, impl: UnimplementedService): void {
+  server.addMethod(UnimplementedService$methods.unimplementedCall, impl.unimplementedCall.bind(impl));
+}
+
+/**
+ * Events published by interop servers; subscribers filter by method.
+ *
+ * Topic and message type of each event of the service; {@link TestEventsPublisher} and
+ * {@link TestEventsSubscriber} use them.
+ *
+ * @generated from service protozmq.fixtures.interop.TestEvents
+ */
+export const TestEvents$events = {
+  /** @generated from rpc: rpc Ticks(google.protobuf.Empty) returns (stream protozmq.fixtures.interop.Tick); */
+  ticks: { topic: "protozmq.fixtures.interop.TestEvents/Ticks", type: Tick },
+  /** @generated from rpc: rpc Alerts(google.protobuf.Empty) returns (stream protozmq.fixtures.interop.Tick); */
+  alerts: { topic: "protozmq.fixtures.interop.TestEvents/Alerts", type: Tick },
+} as const;
+
+/**
+ * Events published by interop servers; subscribers filter by method.
+ *
+ * One event received by {@link TestEventsSubscriber}: `$case` names the method, `event` is the decoded
+ * message, `topic` the full topic (with any suffix), `seq` the publisher's per-topic sequence number.
+ *
+ * @generated from service protozmq.fixtures.interop.TestEvents
+ */
+export type TestEventsEvent =
+  | { $case: "ticks"; event: Tick; topic: string; seq: number }
+  | { $case: "alerts"; event: Tick; topic: string; seq: number };
+
+/**
+ * Events published by interop servers; subscribers filter by method.
+ *
+ * Publishes the service's events: one method per event, on the topic
+ * `"protozmq.fixtures.interop.TestEvents/<Method>"`, or `"<topic>/<topicSuffix>"` when a suffix is
+ * given (subscribers can filter on it). Publishing never blocks; a slow subscriber loses events past
+ * its high-water mark (it sees a sequence gap).
+ *
+ * @generated from service protozmq.fixtures.interop.TestEvents
+ */
+export class TestEventsPublisher {
+  /** The runtime publisher (an XPUB socket): `waitForSubscriber`, `flush`, `subscriptions`. */
+  readonly publisher: Publisher;
+
+  constructor(publisher: Publisher = new Publisher()) {
+    this.publisher = publisher;
+  }
+
+  /** Binds to an endpoint (`ipc://`, `tcp://`, `inproc://`); may be called several times. */
+  bind(endpoint: string): Promise<void> {
+    return this.publisher.bind(endpoint);
+  }
+
+  /** Connects to a subscriber (or proxy) that binds. */
+  connect(endpoint: string): void {
+    this.publisher.connect(endpoint);
+  }
+
+  /** Flushes queued events (up to 1 s), then closes the socket. */
+  close(): Promise<void> {
+    return this.publisher.close();
+  }
+
+  /**
+   * Missing fields of `event` get their defaults (`create()`).
+   *
+   * @generated from rpc: rpc Ticks(google.protobuf.Empty) returns (stream protozmq.fixtures.interop.Tick);
+   */
+  ticks(event: PartialMessage<Tick>, topicSuffix?: string): void {
+    this.publisher.publish(topicSuffix === undefined ? TestEvents$events.ticks.topic : `${TestEvents$events.ticks.topic}/${topicSuffix}`, Tick.encode(Tick.create(event)));
+  }
+
+  /**
+   * Missing fields of `event` get their defaults (`create()`).
+   *
+   * @generated from rpc: rpc Alerts(google.protobuf.Empty) returns (stream protozmq.fixtures.interop.Tick);
+   */
+  alerts(event: PartialMessage<Tick>, topicSuffix?: string): void {
+    this.publisher.publish(topicSuffix === undefined ? TestEvents$events.alerts.topic : `${TestEvents$events.alerts.topic}/${topicSuffix}`, Tick.encode(Tick.create(event)));
+  }
+}
+
+/**
+ * Events published by interop servers; subscribers filter by method.
+ *
+ * Receives the service's events, decoded: `subscribe(...)`, then iterate with `for await` (one
+ * consumer at a time); each item is a {@link TestEventsEvent}. Events that do not decode, or that name
+ * a method this schema does not know, are skipped and counted in `undecodable`.
+ *
+ * @generated from service protozmq.fixtures.interop.TestEvents
+ */
+export class TestEventsSubscriber implements AsyncIterable<TestEventsEvent> {
+  /** The runtime subscriber (a SUB socket): `gaps`, `droppedMessages`. */
+  readonly subscriber: Subscriber;
+  /** Events skipped because their payload did not decode or their topic names an unknown method. */
+  undecodable = 0;
+  private readonly $subscriptions: [prefix: string, method: boolean][] = [];
+
+  constructor(subscriber: Subscriber = new Subscriber()) {
+    this.subscriber = subscriber;
+  }
+
+  /** Connects to a publisher; may be called for several publishers. */
+  connect(endpoint: string): void {
+    this.subscriber.connect(endpoint);
+  }
+
+  /** Binds, for publishers that connect. */
+  bind(endpoint: string): Promise<void> {
+    return this.subscriber.bind(endpoint);
+  }
+
+  /** Closes the socket; a pending iteration ends. */
+  close(): void {
+    this.subscriber.close();
+  }
+
+  /**
+   * Receives the events named (`"all"`: every event of the service). With `topicSuffix`, only events
+   * published with a suffix starting with it (ZeroMQ matches prefixes: `"red"` also matches `"red/1"`).
+   */
+  subscribe(events: "all" | TestEventsEvent["$case"] | readonly TestEventsEvent["$case"][], topicSuffix?: string): void {
+    for (const $s of this.$topics(events, topicSuffix)) {
+      this.$subscriptions.push($s);
+      this.subscriber.subscribe($s[0]);
+    }
+  }
+
+  /** Undoes one `subscribe` with the same arguments. */
+  unsubscribe(events: "all" | TestEventsEvent["$case"] | readonly TestEventsEvent["$case"][], topicSuffix?: string): void {
+    for (const $s of this.$topics(events, topicSuffix)) {
+      const $i = this.$subscriptions.findIndex(([$p, $method]) => $p === $s[0] && $method === $s[1]);
+      if ($i < 0) continue;
+      this.$subscriptions.splice($i, 1);
+      this.subscriber.unsubscribe($s[0]);
+    }
+  }
+
+  /** The subscribed events, decoded, as they arrive; ends when the subscriber is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<TestEventsEvent> {
+    for await (const $m of this.subscriber) {
+      const $ev = this.$decode($m);
+      if ($ev !== undefined) yield $ev;
+    }
+  }
+
+  private $topics(events: "all" | TestEventsEvent["$case"] | readonly TestEventsEvent["$case"][], topicSuffix?: string): [prefix: string, method: boolean][] {
+    if (events === "all" && topicSuffix === undefined) return [["protozmq.fixtures.interop.TestEvents/", false]];
+    const $names = events === "all" ? (Object.keys(TestEvents$events) as TestEventsEvent["$case"][]) : typeof events === "string" ? [events] : events;
+    return $names.map(($n) => topicSuffix === undefined ? [TestEvents$events[$n].topic, true] : [`${TestEvents$events[$n].topic}/${topicSuffix}`, false]);
+  }
+
+  private $decode($m: EventMessage): TestEventsEvent | undefined {
+    const $t = $m.topic;
+    // Prefix matching can deliver more than asked (`Svc/Tick` also matches `Svc/Ticks`): keep what was subscribed.
+    if (!this.$subscriptions.some(([$p, $method]) => $t.startsWith($p) && (!$method || $t.length === $p.length || $t[$p.length] === "/"))) return undefined;
+    const $end = $t.indexOf("/", $t.indexOf("/") + 1);
+    try {
+      switch ($end < 0 ? $t : $t.slice(0, $end)) {
+        case "protozmq.fixtures.interop.TestEvents/Ticks":
+          return { $case: "ticks", event: Tick.decode($m.payload), topic: $t, seq: $m.seq };
+        case "protozmq.fixtures.interop.TestEvents/Alerts":
+          return { $case: "alerts", event: Tick.decode($m.payload), topic: $t, seq: $m.seq };
+      }
+    } catch {
+      // Not a valid message of the method's type: counted below.
+    }
+    this.undecodable++;
+    return undefined;
+  }
+}

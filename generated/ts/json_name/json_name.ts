@@ -13,7 +13,7 @@
  * `deprecated = true` changes nothing on the wire or in JSON; generators
  * should mark the generated symbol (@deprecated in TSDoc, a warning in Python).
  */
-import { type BinaryReader, BinaryWriter, type EnumType, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type PartialMessage, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonBool, jsonEnum, jsonInt32, jsonInt64, jsonMapKey, jsonObject, jsonString, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
+import { type BinaryReader, BinaryWriter, type CallOptions, type Channel, type EnumType, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type MethodDescriptor, type PartialMessage, RpcError, type Server, type ServerCallContext, Status, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonBool, jsonEnum, jsonInt32, jsonInt64, jsonMapKey, jsonObject, jsonString, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
 
 /**
  * A deprecated enum, with a deprecated value.
@@ -740,3 +740,116 @@ export const Current: MessageType<Current> = {
   },
 };
 registerTypes(Renamed, OldThing, Current);
+
+/**
+ * A deprecated service with a deprecated method and a current one.
+ *
+ * Method descriptors of the service: the path each call names, its kind and codecs.
+ * {@link LegacyServiceClient} and {@link registerLegacyService} use them; a `Channel` or `Server` also
+ * takes them directly.
+ *
+ * @generated from service protozmq.fixtures.json_name.LegacyService
+ * @deprecated
+ */
+export const LegacyService$methods = {
+  /**
+   * @generated from rpc: rpc Lookup(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Current) { option deprecated = true; }
+   * @deprecated
+   */
+  lookup: {
+    path: "protozmq.fixtures.json_name.LegacyService/Lookup",
+    kind: "unary",
+    requestType: Current,
+    responseType: Current,
+  },
+  /** @generated from rpc: rpc Fetch(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Renamed); */
+  fetch: {
+    path: "protozmq.fixtures.json_name.LegacyService/Fetch",
+    kind: "unary",
+    requestType: Current,
+    responseType: Renamed,
+  },
+} as const satisfies { readonly [method: string]: MethodDescriptor<unknown, unknown> };
+
+/**
+ * A deprecated service with a deprecated method and a current one.
+ *
+ * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
+ * are partial messages: missing fields get their defaults (`create()`). Every method takes
+ * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
+ * an `RpcError`.
+ *
+ * @generated from service protozmq.fixtures.json_name.LegacyService
+ * @deprecated
+ */
+export class LegacyServiceClient {
+  private readonly $channel: Channel;
+
+  constructor(channel: Channel) {
+    this.$channel = channel;
+  }
+
+  /**
+   * @generated from rpc: rpc Lookup(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Current) { option deprecated = true; }
+   * @deprecated
+   */
+  lookup(request: PartialMessage<Current>, options?: CallOptions): Promise<Current> {
+    return this.$channel.unary(LegacyService$methods.lookup, Current.create(request), options);
+  }
+
+  /** @generated from rpc: rpc Fetch(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Renamed); */
+  fetch(request: PartialMessage<Current>, options?: CallOptions): Promise<Renamed> {
+    return this.$channel.unary(LegacyService$methods.fetch, Current.create(request), options);
+  }
+}
+
+/**
+ * A deprecated service with a deprecated method and a current one.
+ *
+ * The handlers of the service. Pass an implementation to {@link registerLegacyService}; extend
+ * {@link UnimplementedLegacyService} to implement only some methods. Throw an `RpcError` to choose the
+ * status the caller sees (any other error is UNKNOWN).
+ *
+ * @generated from service protozmq.fixtures.json_name.LegacyService
+ * @deprecated
+ */
+export interface LegacyService {
+  /**
+   * @generated from rpc: rpc Lookup(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Current) { option deprecated = true; }
+   * @deprecated
+   */
+  lookup(request: Current, ctx: ServerCallContext): Promise<Current> | Current;
+  /** @generated from rpc: rpc Fetch(protozmq.fixtures.json_name.Current) returns (protozmq.fixtures.json_name.Renamed); */
+  fetch(request: Current, ctx: ServerCallContext): Promise<Renamed> | Renamed;
+}
+
+/**
+ * {@link LegacyService} with every method failing UNIMPLEMENTED: extend it and override the methods
+ * you implement, so adding a method to the schema does not break the build.
+ *
+ * @generated from service protozmq.fixtures.json_name.LegacyService
+ * @deprecated
+ */
+export class UnimplementedLegacyService implements LegacyService {
+  lookup(_request: Current, _ctx: ServerCallContext): Promise<Current> | Current {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.json_name.LegacyService/Lookup is not implemented");
+  }
+
+  fetch(_request: Current, _ctx: ServerCallContext): Promise<Renamed> | Renamed {
+    throw new RpcError(Status.UNIMPLEMENTED, "method protozmq.fixtures.json_name.LegacyService/Fetch is not implemented");
+  }
+}
+
+/**
+ * A deprecated service with a deprecated method and a current one.
+ *
+ * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
+ * registrations of the same paths).
+ *
+ * @generated from service protozmq.fixtures.json_name.LegacyService
+ * @deprecated
+ */
+export function registerLegacyService(server: Server, impl: LegacyService): void {
+  server.addMethod(LegacyService$methods.lookup, impl.lookup.bind(impl));
+  server.addMethod(LegacyService$methods.fetch, impl.fetch.bind(impl));
+}

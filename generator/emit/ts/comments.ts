@@ -2,7 +2,7 @@
  * TSDoc for generated declarations: the `.proto` comment, then where the element came from
  * (`@generated from field: int32 id = 1;`, protobuf-es style) and `@deprecated` when marked so.
  */
-import type { JSDocStructure, OptionalKind } from "ts-morph";
+import type { CodeBlockWriter, JSDocStructure, OptionalKind } from "ts-morph";
 import type { Comments } from "../../model/types";
 
 /**
@@ -37,4 +37,18 @@ function dedent(text: string): string {
   const indents = lines.filter((l) => l.trim() !== "").map((l) => /^ */.exec(l)![0].length);
   const cut = indents.length > 0 ? Math.min(...indents) : 0;
   return lines.map((l) => l.slice(cut)).join("\n");
+}
+
+/** Write one JSDoc block (from {@link docs}) with a writer, for docs inside generated expressions. */
+export function writeDoc(w: CodeBlockWriter, d: OptionalKind<JSDocStructure>): void {
+  const desc = typeof d.description === "string" ? d.description.replace(/\n$/, "") : "";
+  const lines = desc === "" ? [] : [...desc.split("\n"), ""];
+  for (const t of d.tags ?? []) lines.push(`@${t.tagName}${typeof t.text === "string" && t.text !== "" ? ` ${t.text}` : ""}`);
+  if (lines.length === 1) {
+    w.writeLine(`/** ${lines[0]} */`);
+    return;
+  }
+  w.writeLine("/**");
+  for (const l of lines) w.writeLine(l === "" ? " *" : ` * ${l}`);
+  w.writeLine(" */");
 }

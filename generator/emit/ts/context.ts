@@ -3,16 +3,23 @@
  * collector, and name resolution for types declared here or elsewhere.
  */
 import {
-  tsEnumDescriptorName, tsMemberNames, tsModulePath, tsRelativeImport, tsTypeName,
+  tsEnumDescriptorName, tsFileServiceNames, tsMemberNames, tsModulePath, tsRelativeImport, tsTypeName,
+  type TsEventServiceNames, type TsRpcServiceNames,
 } from "../../model/names";
-import type { Enum, Field, Message, Model, ProtoFile } from "../../model/types";
+import { isEventService } from "../../model/options";
+import type { Enum, Field, Message, Model, ProtoFile, Service } from "../../model/types";
 import { ImportCollector } from "./imports";
 
 export class FileContext {
   readonly imports: ImportCollector;
+  /** The module-level names of each service's declarations (clashes resolved). */
+  readonly serviceNames: ReadonlyMap<Service, TsRpcServiceNames | TsEventServiceNames>;
 
   constructor(readonly model: Model, readonly file: ProtoFile, runtimeModule: string) {
-    this.imports = new ImportCollector(localNames(file), runtimeModule);
+    const types = typeNames(file);
+    this.serviceNames = tsFileServiceNames(file.services, (s) => isEventService(s, model), types);
+    const services = [...this.serviceNames.values()].flatMap((n) => Object.entries(n).filter(([k]) => k !== "kind").map(([, v]) => v));
+    this.imports = new ImportCollector([...types, ...services], runtimeModule);
   }
 
   /** A runtime export, imported on first use. */
@@ -95,8 +102,8 @@ export function allEnums(file: Pick<ProtoFile, "messages" | "enums">): Enum[] {
   return out;
 }
 
-/** Every module-level name a file's module declares. */
-function localNames(file: ProtoFile): string[] {
+/** The module-level names of a file's messages and enums (services come on top, see FileContext). */
+function typeNames(file: ProtoFile): string[] {
   return [
     ...allMessages(file).map((m) => tsTypeName(m, file.package)),
     ...allEnums(file).flatMap((e) => [tsTypeName(e, file.package), tsEnumDescriptorName(e, file.package)]),

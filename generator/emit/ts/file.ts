@@ -1,7 +1,7 @@
 /**
  * One generated module per `.proto` file: banner, imports (collected while the body was rendered),
  * enums and their descriptors, then per message its interface and codec, then the registration of
- * the module's message types for `Any`.
+ * the module's message types for `Any`, then the services (clients, handler interfaces, events).
  */
 import { Project, StructureKind, type StatementStructures, type WriterFunction } from "ts-morph";
 import { tsTypeName } from "../../model/names";
@@ -11,6 +11,7 @@ import { escapeComment } from "./comments";
 import { FileContext, allEnums, allMessages } from "./context";
 import { enumDeclaration, enumDescriptor } from "./enum";
 import { messageInterface } from "./message";
+import { serviceStatements } from "./service";
 
 /** A printer project: in memory, 2-space indentation, double quotes. Reused across files. */
 function printerProject(): Project {
@@ -41,6 +42,7 @@ export function emitFile(model: Model, file: ProtoFile, runtimeModule: string): 
     const register = ctx.rt("registerTypes");
     body.push((w) => { w.writeLine(`${register}(${names});`); });
   }
+  for (const s of file.services) body.push(...serviceStatements(ctx, s));
   const header = [`// ${BANNER_TEXT}`, `// source: ${file.name.replace(/[\r\n]/g, " ")}`];
   const fileDoc = file.comments.leading;
   const leading = header.join("\n") + "\n" + (fileDoc !== undefined && fileDoc.trim() !== ""

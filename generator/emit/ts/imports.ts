@@ -6,7 +6,7 @@
  */
 import type { ImportDeclarationStructure, OptionalKind } from "ts-morph";
 import { tsImportAlias } from "../../model/names";
-import { TS_RUNTIME_EXPORTS } from "../../model/reserved";
+import { TS_RUNTIME_EXPORTS, TS_RUNTIME_RPC_EXPORTS } from "../../model/reserved";
 
 interface Imported {
   readonly name: string;
@@ -26,12 +26,15 @@ export class ImportCollector {
   }
 
   /**
-   * Use a runtime export. Runtime names never clash with local declarations: names.ts escapes
-   * generated names found in TS_RUNTIME_EXPORTS, which must therefore list every name used here.
+   * Use a runtime export. Codec names never clash with local declarations: names.ts escapes
+   * generated names found in TS_RUNTIME_EXPORTS. RPC names (TS_RUNTIME_RPC_EXPORTS) are not
+   * reserved, so they are aliased when the module already binds the name. Every runtime name used
+   * here must be in one of the two sets.
    */
   runtime(name: string, usage: "value" | "type" = "value"): string {
-    if (!TS_RUNTIME_EXPORTS.has(name)) throw new Error(`emit/ts: runtime symbol ${name} is missing from TS_RUNTIME_EXPORTS`);
-    return this.use(this.runtimeModule, name, usage, false);
+    if (TS_RUNTIME_EXPORTS.has(name)) return this.use(this.runtimeModule, name, usage, false);
+    if (TS_RUNTIME_RPC_EXPORTS.has(name)) return this.use(this.runtimeModule, name, usage, true);
+    throw new Error(`emit/ts: runtime symbol ${name} is missing from TS_RUNTIME_EXPORTS / TS_RUNTIME_RPC_EXPORTS`);
   }
 
   /** Use a symbol exported by another generated module (specifier from `tsRelativeImport`). */

@@ -2,6 +2,7 @@
  * Per-call options of the client (`Channel`) and the method descriptor that generated code
  * passes to it: the seam between generated clients/servers and the transport.
  */
+import type { PartialMessage } from "./codec/index.js";
 import { Metadata } from "./metadata.js";
 
 /**
@@ -83,4 +84,21 @@ export interface CallOptions {
   onHeader?: (headers: Metadata) => void;
   /** Called once with the trailers when the call ends with a status from the server (OK or not). */
   onTrailer?: (trailers: Metadata) => void;
+}
+
+/**
+ * Completes each message of a request stream with `type.create()`, so a stream of partial messages
+ * can be sent: missing fields get their defaults. Generated clients pass client- and bidi-streaming
+ * requests through it. Stopping the returned stream (the call ended) stops reading `partials`.
+ *
+ * @example
+ * ```ts
+ * await channel.clientStream(Upload, createEach(Chunk, [{ data }, { data, last: true }]));
+ * ```
+ */
+export async function* createEach<T>(
+  type: { create(partial?: PartialMessage<T>): T },
+  partials: AsyncIterable<PartialMessage<T>> | Iterable<PartialMessage<T>>,
+): AsyncGenerator<T, void, undefined> {
+  for await (const p of partials) yield type.create(p);
 }

@@ -6,7 +6,8 @@
  * generated TS must enforce. Its generated module is committed in gen/ and kept fresh by
  * compile.test.ts, so `npm run typecheck` checks negative.ts too.
  */
-import { type BinaryReader, BinaryWriter, EMPTY_BYTES, type EnumType, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type PartialMessage, bytesEquals, bytesToJson, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonBytes, jsonEnum, jsonInt32, jsonInt64, jsonMapKey, jsonObject, jsonOneofConflict, jsonString, jsonUint64, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
+import { type BinaryReader, BinaryWriter, type CallOptions, type Channel, EMPTY_BYTES, type EnumType, type EventMessage, type JsonObject, type JsonReadOptions, type JsonValue, type JsonWriteOptions, type MessageType, type MethodDescriptor, type PartialMessage, Publisher, RpcError, type Server, type ServerCallContext, Status, Subscriber, bytesEquals, bytesToJson, createEach, decodeFailure, decodeMessage, encodeMessage, enumToJson, enumType, jsonArray, jsonBytes, jsonEnum, jsonInt32, jsonInt64, jsonMapKey, jsonObject, jsonOneofConflict, jsonString, jsonUint64, jsonUnknownField, listEquals, mapEquals, registerTypes, unknownFields } from "protozmq";
+import { Empty } from "./google/protobuf/empty.js";
 import { Timestamp } from "./google/protobuf/timestamp.js";
 
 /**
@@ -591,3 +592,348 @@ export const Round: MessageType<Round> = {
   },
 };
 registerTypes(Lobby, Round);
+
+/**
+ * One method of each kind, and a one-way method.
+ *
+ * Method descriptors of the service: the path each call names, its kind and codecs. {@link GameClient}
+ * and {@link registerGame} use them; a `Channel` or `Server` also takes them directly.
+ *
+ * @generated from service typetests.Game
+ */
+export const Game$methods = {
+  /** @generated from rpc: rpc GetRound(typetests.Lobby) returns (typetests.Round); */
+  getRound: {
+    path: "typetests.Game/GetRound",
+    kind: "unary",
+    requestType: Lobby,
+    responseType: Round,
+  },
+  /** @generated from rpc: rpc Watch(typetests.Lobby) returns (stream typetests.Round); */
+  watch: {
+    path: "typetests.Game/Watch",
+    kind: "server_streaming",
+    requestType: Lobby,
+    responseType: Round,
+  },
+  /** @generated from rpc: rpc Upload(stream typetests.Round) returns (typetests.Lobby); */
+  upload: {
+    path: "typetests.Game/Upload",
+    kind: "client_streaming",
+    requestType: Round,
+    responseType: Lobby,
+  },
+  /** @generated from rpc: rpc Chat(stream typetests.Lobby) returns (stream typetests.Lobby); */
+  chat: {
+    path: "typetests.Game/Chat",
+    kind: "bidi_streaming",
+    requestType: Lobby,
+    responseType: Lobby,
+  },
+  /** @generated from rpc: rpc Report(typetests.Lobby) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; } */
+  report: {
+    path: "typetests.Game/Report",
+    kind: "unary",
+    requestType: Lobby,
+    responseType: Empty,
+    oneway: true,
+  },
+} as const satisfies { readonly [method: string]: MethodDescriptor<unknown, unknown> };
+
+/**
+ * One method of each kind, and a one-way method.
+ *
+ * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
+ * are partial messages: missing fields get their defaults (`create()`). Every method takes
+ * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
+ * an `RpcError`.
+ *
+ * @generated from service typetests.Game
+ */
+export class GameClient {
+  private readonly $channel: Channel;
+
+  constructor(channel: Channel) {
+    this.$channel = channel;
+  }
+
+  /** @generated from rpc: rpc GetRound(typetests.Lobby) returns (typetests.Round); */
+  getRound(request: PartialMessage<Lobby>, options?: CallOptions): Promise<Round> {
+    return this.$channel.unary(Game$methods.getRound, Lobby.create(request), options);
+  }
+
+  /** @generated from rpc: rpc Watch(typetests.Lobby) returns (stream typetests.Round); */
+  watch(request: PartialMessage<Lobby>, options?: CallOptions): AsyncIterable<Round> {
+    return this.$channel.serverStream(Game$methods.watch, Lobby.create(request), options);
+  }
+
+  /** @generated from rpc: rpc Upload(stream typetests.Round) returns (typetests.Lobby); */
+  upload(requests: AsyncIterable<PartialMessage<Round>> | Iterable<PartialMessage<Round>>, options?: CallOptions): Promise<Lobby> {
+    return this.$channel.clientStream(Game$methods.upload, createEach(Round, requests), options);
+  }
+
+  /** @generated from rpc: rpc Chat(stream typetests.Lobby) returns (stream typetests.Lobby); */
+  chat(requests: AsyncIterable<PartialMessage<Lobby>> | Iterable<PartialMessage<Lobby>>, options?: CallOptions): AsyncIterable<Lobby> {
+    return this.$channel.bidiStream(Game$methods.chat, createEach(Lobby, requests), options);
+  }
+
+  /**
+   * One-way: resolves once the request is handed to ZeroMQ; the server sends no reply, so whether it ran
+   * is not reported.
+   *
+   * @generated from rpc: rpc Report(typetests.Lobby) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; }
+   */
+  report(request: PartialMessage<Lobby>, options?: CallOptions): Promise<void> {
+    return this.$channel.oneway(Game$methods.report, Lobby.create(request), options);
+  }
+}
+
+/**
+ * One method of each kind, and a one-way method.
+ *
+ * The handlers of the service. Pass an implementation to {@link registerGame}; extend
+ * {@link UnimplementedGameService} to implement only some methods. Throw an `RpcError` to choose the
+ * status the caller sees (any other error is UNKNOWN).
+ *
+ * @generated from service typetests.Game
+ */
+export interface GameService {
+  /** @generated from rpc: rpc GetRound(typetests.Lobby) returns (typetests.Round); */
+  getRound(request: Lobby, ctx: ServerCallContext): Promise<Round> | Round;
+  /**
+   * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
+   *
+   * @generated from rpc: rpc Watch(typetests.Lobby) returns (stream typetests.Round);
+   */
+  watch(request: Lobby, ctx: ServerCallContext): AsyncIterable<Round>;
+  /** @generated from rpc: rpc Upload(stream typetests.Round) returns (typetests.Lobby); */
+  upload(requests: AsyncIterable<Round>, ctx: ServerCallContext): Promise<Lobby> | Lobby;
+  /**
+   * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
+   *
+   * @generated from rpc: rpc Chat(stream typetests.Lobby) returns (stream typetests.Lobby);
+   */
+  chat(requests: AsyncIterable<Lobby>, ctx: ServerCallContext): AsyncIterable<Lobby>;
+  /**
+   * One-way: the client gets no reply; a thrown error goes to the server's `onOnewayError`.
+   *
+   * @generated from rpc: rpc Report(typetests.Lobby) returns (google.protobuf.Empty) { option (protozmq.oneway) = true; }
+   */
+  report(request: Lobby, ctx: ServerCallContext): Promise<void> | void;
+}
+
+/**
+ * {@link GameService} with every method failing UNIMPLEMENTED: extend it and override the methods you
+ * implement, so adding a method to the schema does not break the build.
+ *
+ * @generated from service typetests.Game
+ */
+export class UnimplementedGameService implements GameService {
+  getRound(_request: Lobby, _ctx: ServerCallContext): Promise<Round> | Round {
+    throw new RpcError(Status.UNIMPLEMENTED, "method typetests.Game/GetRound is not implemented");
+  }
+
+  watch(_request: Lobby, _ctx: ServerCallContext): AsyncIterable<Round> {
+    throw new RpcError(Status.UNIMPLEMENTED, "method typetests.Game/Watch is not implemented");
+  }
+
+  upload(_requests: AsyncIterable<Round>, _ctx: ServerCallContext): Promise<Lobby> | Lobby {
+    throw new RpcError(Status.UNIMPLEMENTED, "method typetests.Game/Upload is not implemented");
+  }
+
+  chat(_requests: AsyncIterable<Lobby>, _ctx: ServerCallContext): AsyncIterable<Lobby> {
+    throw new RpcError(Status.UNIMPLEMENTED, "method typetests.Game/Chat is not implemented");
+  }
+
+  report(_request: Lobby, _ctx: ServerCallContext): Promise<void> | void {
+    throw new RpcError(Status.UNIMPLEMENTED, "method typetests.Game/Report is not implemented");
+  }
+}
+
+/**
+ * One method of each kind, and a one-way method.
+ *
+ * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
+ * registrations of the same paths).
+ *
+ * @generated from service typetests.Game
+ */
+export function registerGame(server: Server, impl: GameService): void {
+  server.addMethod(Game$methods.getRound, impl.getRound.bind(impl));
+  server.addMethod(Game$methods.watch, impl.watch.bind(impl));
+  server.addMethod(Game$methods.upload, impl.upload.bind(impl));
+  server.addMethod(Game$methods.chat, impl.chat.bind(impl));
+  server.addMethod(Game$methods.report, async (request, ctx) => {
+    await impl.report(request, ctx);
+    return Empty.create();
+  });
+}
+
+/**
+ * An event service.
+ *
+ * Topic and message type of each event of the service; {@link GameEventsPublisher} and
+ * {@link GameEventsSubscriber} use them.
+ *
+ * @generated from service typetests.GameEvents
+ */
+export const GameEvents$events = {
+  /** @generated from rpc: rpc RoundStarted(google.protobuf.Empty) returns (stream typetests.Round); */
+  roundStarted: { topic: "typetests.GameEvents/RoundStarted", type: Round },
+  /** @generated from rpc: rpc LobbyChanged(google.protobuf.Empty) returns (stream typetests.Lobby); */
+  lobbyChanged: { topic: "typetests.GameEvents/LobbyChanged", type: Lobby },
+} as const;
+
+/**
+ * An event service.
+ *
+ * One event received by {@link GameEventsSubscriber}: `$case` names the method, `event` is the decoded
+ * message, `topic` the full topic (with any suffix), `seq` the publisher's per-topic sequence number.
+ *
+ * @generated from service typetests.GameEvents
+ */
+export type GameEventsEvent =
+  | { $case: "roundStarted"; event: Round; topic: string; seq: number }
+  | { $case: "lobbyChanged"; event: Lobby; topic: string; seq: number };
+
+/**
+ * An event service.
+ *
+ * Publishes the service's events: one method per event, on the topic
+ * `"typetests.GameEvents/<Method>"`, or `"<topic>/<topicSuffix>"` when a suffix is given (subscribers
+ * can filter on it). Publishing never blocks; a slow subscriber loses events past its high-water mark
+ * (it sees a sequence gap).
+ *
+ * @generated from service typetests.GameEvents
+ */
+export class GameEventsPublisher {
+  /** The runtime publisher (an XPUB socket): `waitForSubscriber`, `flush`, `subscriptions`. */
+  readonly publisher: Publisher;
+
+  constructor(publisher: Publisher = new Publisher()) {
+    this.publisher = publisher;
+  }
+
+  /** Binds to an endpoint (`ipc://`, `tcp://`, `inproc://`); may be called several times. */
+  bind(endpoint: string): Promise<void> {
+    return this.publisher.bind(endpoint);
+  }
+
+  /** Connects to a subscriber (or proxy) that binds. */
+  connect(endpoint: string): void {
+    this.publisher.connect(endpoint);
+  }
+
+  /** Flushes queued events (up to 1 s), then closes the socket. */
+  close(): Promise<void> {
+    return this.publisher.close();
+  }
+
+  /**
+   * Missing fields of `event` get their defaults (`create()`).
+   *
+   * @generated from rpc: rpc RoundStarted(google.protobuf.Empty) returns (stream typetests.Round);
+   */
+  roundStarted(event: PartialMessage<Round>, topicSuffix?: string): void {
+    this.publisher.publish(topicSuffix === undefined ? GameEvents$events.roundStarted.topic : `${GameEvents$events.roundStarted.topic}/${topicSuffix}`, Round.encode(Round.create(event)));
+  }
+
+  /**
+   * Missing fields of `event` get their defaults (`create()`).
+   *
+   * @generated from rpc: rpc LobbyChanged(google.protobuf.Empty) returns (stream typetests.Lobby);
+   */
+  lobbyChanged(event: PartialMessage<Lobby>, topicSuffix?: string): void {
+    this.publisher.publish(topicSuffix === undefined ? GameEvents$events.lobbyChanged.topic : `${GameEvents$events.lobbyChanged.topic}/${topicSuffix}`, Lobby.encode(Lobby.create(event)));
+  }
+}
+
+/**
+ * An event service.
+ *
+ * Receives the service's events, decoded: `subscribe(...)`, then iterate with `for await` (one
+ * consumer at a time); each item is a {@link GameEventsEvent}. Events that do not decode, or that name
+ * a method this schema does not know, are skipped and counted in `undecodable`.
+ *
+ * @generated from service typetests.GameEvents
+ */
+export class GameEventsSubscriber implements AsyncIterable<GameEventsEvent> {
+  /** The runtime subscriber (a SUB socket): `gaps`, `droppedMessages`. */
+  readonly subscriber: Subscriber;
+  /** Events skipped because their payload did not decode or their topic names an unknown method. */
+  undecodable = 0;
+  private readonly $subscriptions: [prefix: string, method: boolean][] = [];
+
+  constructor(subscriber: Subscriber = new Subscriber()) {
+    this.subscriber = subscriber;
+  }
+
+  /** Connects to a publisher; may be called for several publishers. */
+  connect(endpoint: string): void {
+    this.subscriber.connect(endpoint);
+  }
+
+  /** Binds, for publishers that connect. */
+  bind(endpoint: string): Promise<void> {
+    return this.subscriber.bind(endpoint);
+  }
+
+  /** Closes the socket; a pending iteration ends. */
+  close(): void {
+    this.subscriber.close();
+  }
+
+  /**
+   * Receives the events named (`"all"`: every event of the service). With `topicSuffix`, only events
+   * published with a suffix starting with it (ZeroMQ matches prefixes: `"red"` also matches `"red/1"`).
+   */
+  subscribe(events: "all" | GameEventsEvent["$case"] | readonly GameEventsEvent["$case"][], topicSuffix?: string): void {
+    for (const $s of this.$topics(events, topicSuffix)) {
+      this.$subscriptions.push($s);
+      this.subscriber.subscribe($s[0]);
+    }
+  }
+
+  /** Undoes one `subscribe` with the same arguments. */
+  unsubscribe(events: "all" | GameEventsEvent["$case"] | readonly GameEventsEvent["$case"][], topicSuffix?: string): void {
+    for (const $s of this.$topics(events, topicSuffix)) {
+      const $i = this.$subscriptions.findIndex(([$p, $method]) => $p === $s[0] && $method === $s[1]);
+      if ($i < 0) continue;
+      this.$subscriptions.splice($i, 1);
+      this.subscriber.unsubscribe($s[0]);
+    }
+  }
+
+  /** The subscribed events, decoded, as they arrive; ends when the subscriber is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<GameEventsEvent> {
+    for await (const $m of this.subscriber) {
+      const $ev = this.$decode($m);
+      if ($ev !== undefined) yield $ev;
+    }
+  }
+
+  private $topics(events: "all" | GameEventsEvent["$case"] | readonly GameEventsEvent["$case"][], topicSuffix?: string): [prefix: string, method: boolean][] {
+    if (events === "all" && topicSuffix === undefined) return [["typetests.GameEvents/", false]];
+    const $names = events === "all" ? (Object.keys(GameEvents$events) as GameEventsEvent["$case"][]) : typeof events === "string" ? [events] : events;
+    return $names.map(($n) => topicSuffix === undefined ? [GameEvents$events[$n].topic, true] : [`${GameEvents$events[$n].topic}/${topicSuffix}`, false]);
+  }
+
+  private $decode($m: EventMessage): GameEventsEvent | undefined {
+    const $t = $m.topic;
+    // Prefix matching can deliver more than asked (`Svc/Tick` also matches `Svc/Ticks`): keep what was subscribed.
+    if (!this.$subscriptions.some(([$p, $method]) => $t.startsWith($p) && (!$method || $t.length === $p.length || $t[$p.length] === "/"))) return undefined;
+    const $end = $t.indexOf("/", $t.indexOf("/") + 1);
+    try {
+      switch ($end < 0 ? $t : $t.slice(0, $end)) {
+        case "typetests.GameEvents/RoundStarted":
+          return { $case: "roundStarted", event: Round.decode($m.payload), topic: $t, seq: $m.seq };
+        case "typetests.GameEvents/LobbyChanged":
+          return { $case: "lobbyChanged", event: Lobby.decode($m.payload), topic: $t, seq: $m.seq };
+      }
+    } catch {
+      // Not a valid message of the method's type: counted below.
+    }
+    this.undecodable++;
+    return undefined;
+  }
+}
