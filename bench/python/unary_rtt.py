@@ -1,24 +1,28 @@
 """Unary round trip over ipc, Python -> Python: protozmq vs a raw pyzmq DEALER/ROUTER echo.
 
-    .venv/bin/python bench/python/unary_rtt.py [--calls 5000] [--rounds 5]
+    .venv/bin/python bench/python/unary_rtt.py [--calls 20000] [--block 200]
 
-Both servers run in one child process (one thread each; only one is busy at a time) and the
-client alternates between them in rounds, so machine noise hits both alike. Reported: the median
-of per-call times per round, and the overall median. The raw echo is the floor: a DEALER sends a
-32-byte frame pair, a ROUTER thread echoes it. protozmq adds the channel's I/O thread hand-off,
-the server's worker-pool hand-off, the PZMQ/1 headers and protobuf (de)serialization.
+All servers run in one child process (raw echo thread, blocking Server, AsyncServer on its own
+loop thread; only one is busy at a time). The client switches configuration every ``--block``
+calls, so machine noise (this VM's round trips jump between ~40 and ~110 µs) hits all alike.
+The raw echo is the floor: a DEALER sends a 50-byte frame pair, a ROUTER thread echoes it.
+protozmq adds the PZMQ/1 headers, protobuf (de)serialization and, per design, thread hand-offs:
+Channel caller <-> channel I/O thread, and Server I/O thread <-> worker pool.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import zmq
 from google.protobuf.wrappers_pb2 import StringValue
@@ -44,7 +48,7 @@ def serve_async(endpoint: str) -> None:
 
 
 def serve(raw_ep: str, pz_ep: str, workers: int) -> None:
-    ctx = zmq.Context.instance()
+    ctx: zmq.Context[Any] = zmq.Context.instance()
 
     def raw_echo() -> None:
         router = ctx.socket(zmq.ROUTER)
@@ -66,28 +70,10 @@ def serve(raw_ep: str, pz_ep: str, workers: int) -> None:
     server.stop()
 
 
-def timed(fn, calls: int) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1e6
-
-
-async def timed_async(fn, calls: int) -> float:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        await fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples) * 1e6
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--calls", type=int, default=5000)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=20000, help="calls per configuration")
+    ap.add_argument("--block", type=int, default=200, help="calls in a row before switching configuration")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--serve", nargs=2)
     args = ap.parse_args()
@@ -101,56 +87,77 @@ def main() -> None:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-    ctx = zmq.Context.instance()
+    ctx: zmq.Context[Any] = zmq.Context.instance()
     dealer = ctx.socket(zmq.DEALER)
     dealer.linger = 0
     dealer.connect(raw_ep)
     frames = [b"h" * 18, b"x" * 32]  # about the size of a PZMQ/1 unary header + payload
+    payload = b"x" * 32
+    msg = StringValue(value="x" * 30)
+    loop = asyncio.new_event_loop()
+    channel = Channel(pz_ep)
+    channel2 = Channel(pz_ep + ".async")
+
+    async def open_async() -> tuple[AsyncChannel, AsyncChannel]:
+        return AsyncChannel(pz_ep), AsyncChannel(pz_ep + ".async")
+
+    achannel, achannel2 = loop.run_until_complete(open_async())
 
     def raw_call() -> None:
         dealer.send_multipart(frames)
         dealer.recv_multipart()
 
-    channel = Channel(pz_ep)
-    channel2 = Channel(pz_ep + ".async")
-    payload = b"x" * 32
-    msg = StringValue(value="x" * 30)
-    results: dict[str, list[float]] = {"raw pyzmq echo": [], "Channel raw bytes": [], "Channel StringValue": [],
-                                       "AsyncChannel raw bytes": [], "Channel -> AsyncServer": [],
-                                       "AsyncChannel -> AsyncServer": []}
+    def sync_block(call: Callable[[], object]) -> Callable[[int], list[float]]:
+        def run(n: int) -> list[float]:
+            out = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                call()
+                out.append(time.perf_counter() - t0)
+            return out
+        return run
 
-    async def async_round(ach: AsyncChannel) -> float:
-        return await timed_async(lambda: ach.unary(RAW, payload), args.calls)
+    def async_block(ch: AsyncChannel) -> Callable[[int], list[float]]:
+        async def run_async(n: int) -> list[float]:
+            out = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                await ch.unary(RAW, payload)
+                out.append(time.perf_counter() - t0)
+            return out
+        return lambda n: loop.run_until_complete(run_async(n))
 
-    async def run_async() -> None:
-        async with AsyncChannel(pz_ep) as ach, AsyncChannel(pz_ep + ".async") as ach2:
-            for _ in range(200):
-                await ach.unary(RAW, payload)
-                await ach2.unary(RAW, payload)
-            for _ in range(args.rounds):
-                results["AsyncChannel raw bytes"].append(await async_round(ach))
-                results["AsyncChannel -> AsyncServer"].append(await async_round(ach2))
-
-    # Warm up both paths.
-    timed(raw_call, 1000)
-    timed(lambda: channel.unary(RAW, payload), 1000)
-    for _ in range(args.rounds):
-        results["raw pyzmq echo"].append(timed(raw_call, args.calls))
-        results["Channel raw bytes"].append(timed(lambda: channel.unary(RAW, payload), args.calls))
-        results["Channel StringValue"].append(timed(lambda: channel.unary(MSG, msg), args.calls))
-        results["Channel -> AsyncServer"].append(timed(lambda: channel2.unary(RAW, payload), args.calls))
-    asyncio.run(run_async())
+    configs: dict[str, Callable[[int], list[float]]] = {
+        "raw pyzmq DEALER/ROUTER echo": sync_block(raw_call),
+        "Channel -> Server (bytes)": sync_block(lambda: channel.unary(RAW, payload)),
+        "Channel -> Server (StringValue)": sync_block(lambda: channel.unary(MSG, msg)),
+        "Channel -> AsyncServer": sync_block(lambda: channel2.unary(RAW, payload)),
+        "AsyncChannel -> Server": async_block(achannel),
+        "AsyncChannel -> AsyncServer": async_block(achannel2),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in configs}
+    for run in configs.values():
+        run(500)  # warm-up
+    # Interleave small blocks so that every configuration sees the same machine noise.
+    for _ in range(max(1, args.calls // args.block)):
+        for name, run in configs.items():
+            samples[name] += run(args.block)
+    loop.run_until_complete(achannel.close())
+    loop.run_until_complete(achannel2.close())
+    loop.close()
     channel.close()
     channel2.close()
     dealer.close(0)
     assert child.stdin is not None
     child.stdin.close()
     child.wait(10)
-    base = statistics.median(results["raw pyzmq echo"])
-    print(f"unary round trip over ipc, median of {args.calls} calls per round, {args.rounds} rounds (µs):")
-    for name, rounds in results.items():
-        med = statistics.median(rounds)
-        print(f"  {name:24s} {med:7.1f}  ({med / base:4.2f}x raw)   rounds: {' '.join(f'{r:.0f}' for r in rounds)}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    base = statistics.median(samples["raw pyzmq DEALER/ROUTER echo"])
+    print(f"unary round trip over ipc, Python -> Python, {args.calls} calls each, interleaved (µs):")
+    for name, xs in samples.items():
+        med = statistics.median(xs) * 1e6
+        p90 = statistics.quantiles(xs, n=10)[-1] * 1e6
+        print(f"  {name:34s} median {med:6.1f}  p90 {p90:6.1f}  ({med / (base * 1e6):4.2f}x raw)")
 
 
 if __name__ == "__main__":

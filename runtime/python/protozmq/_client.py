@@ -1,0 +1,502 @@
+"""The client half of PZMQ/1 shared by ``Channel`` and ``AsyncChannel`` (not public API).
+
+``_ClientCore`` owns the DEALER socket and everything about it that does not depend on how the
+owner waits (a thread blocked in ``zmq.Poller`` or an asyncio reader callback):
+
+- the open calls, by call id (``_calls``), and the outbox of packets to send (``_outbox``);
+- ``_flush``: sends queued packets, several per ZeroMQ message (batching), and parks a batch when
+  ZeroMQ refuses it (``ZMQ_IMMEDIATE``: no connected server; or the high-water mark);
+- ``_drain_incoming``: applies received packets to their calls (PZMQ/1 5 and 10);
+- ``_drain_monitor``: the socket monitor; a lost connection fails every sent call UNAVAILABLE.
+
+Both subclasses call these only from the thread (or event loop) that owns the socket; other
+threads only append to ``_outbox`` and call ``_kick``. ``dict`` and ``deque`` single operations
+are atomic in CPython, and ``_calls.pop`` decides which side finishes a call: whoever pops it.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import time
+from typing import Any, Final, TypeVar
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from . import protocol as P
+from ._transport import LOG, ceil_ms, close_socket, configure_rpc_socket
+from .errors import RpcError
+from .metadata import Metadata, MetadataLike
+from .method import MethodDescriptor
+from .status import StatusCode, status_from_code
+
+Resp = TypeVar("Resp")
+
+_MESSAGE: Final = 2
+_TRAILERS: Final = 3
+_CANCEL: Final = 4
+_F_END: Final = 0x1
+_F_HAS_MESSAGE: Final = 0x2
+_F_ONEWAY: Final = 0x10
+_FIXED_UNPACK: Final = P._FIXED.unpack_from
+_OK: Final = StatusCode.OK
+_ZERO8: Final = bytes(8)
+
+# Connection states, from the socket monitor. inproc emits no monitor events, so an inproc
+# channel stays CONNECTING; that only matters when ZeroMQ refuses a send (see _check_stall).
+CONNECTING: Final = 0
+READY: Final = 1
+DISCONNECTED: Final = 2
+
+_MAX_BATCH: Final = 64  # packets per ZeroMQ message; bounds the latency one batch adds
+
+
+class Outcome:
+    """How a call ended: status, response headers and trailers, and the last message if any."""
+
+    __slots__ = ("code", "message", "details", "headers", "trailers", "payload")
+
+    def __init__(
+        self,
+        code: StatusCode,
+        message: str = "",
+        details: bytes | None = None,
+        headers: Metadata | None = None,
+        trailers: Metadata | None = None,
+        payload: bytes | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+        self.trailers = trailers
+        self.payload = payload
+
+    def error(self) -> RpcError:
+        return RpcError(self.code, self.message, self.details, self.trailers, headers=self.headers)
+
+
+class CallInfo:
+    """The outcome of a finished call, returned next to the response by ``with_call=True``.
+
+    Example::
+
+        reply, info = channel.unary(EVALUATE, request, with_call=True)
+        info.headers.get("x-server"), info.trailers.get("x-cost"), info.code  # StatusCode.OK
+    """
+
+    __slots__ = ("code", "message", "headers", "trailers")
+
+    def __init__(self, code: StatusCode, message: str, headers: Metadata, trailers: Metadata) -> None:
+        #: The final status (``StatusCode.OK`` whenever a response is returned).
+        self.code = code
+        #: The status message (usually empty for OK).
+        self.message = message
+        #: Response headers sent by the server (empty if none).
+        self.headers = headers
+        #: Trailers sent by the server (empty if none).
+        self.trailers = trailers
+
+    @classmethod
+    def _of(cls, final: Outcome) -> CallInfo:
+        return cls(final.code, final.message, final.headers or Metadata(), final.trailers or Metadata())
+
+    def __repr__(self) -> str:
+        return f"CallInfo({self.code.name}, headers={self.headers!r}, trailers={self.trailers!r})"
+
+
+class ClientCall:
+    """State of one open call as the socket side sees it; subclasses add the waiting."""
+
+    __slots__ = ("call_id", "method", "sent", "finished", "oneway", "headers")
+
+    def __init__(self, call_id: int, method: MethodDescriptor[Any, Any], oneway: bool = False) -> None:
+        self.call_id = call_id
+        self.method = method
+        self.sent = False  # the REQUEST went into ZeroMQ: the server may know the call
+        self.finished = False  # set by whoever popped the call from _calls
+        self.oneway = oneway
+        self.headers: Metadata | None = None  # response headers, set by the first server packet
+
+    def on_message(self, payload: bytes) -> None:
+        raise NotImplementedError
+
+    def on_finish(self, final: Outcome) -> None:
+        raise NotImplementedError
+
+
+Outgoing = tuple[ClientCall, bytes, bytes]
+
+
+class ClientCore:
+    """See the module docstring. Subclasses implement ``_kick`` (make the owner run ``_flush``)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        context: zmq.Context[Any] | None,
+        bind: bool,
+        max_message_bytes: int,
+        heartbeat_ivl_ms: int,
+        heartbeat_timeout_ms: int,
+        heartbeat_ttl_ms: int,
+        connect_timeout: float,
+    ) -> None:
+        self.endpoint = endpoint
+        self._ctx: zmq.Context[Any] = context if context is not None else zmq.Context.instance()
+        self._max_message_bytes = max_message_bytes
+        self._connect_timeout = connect_timeout
+        self._calls: dict[int, ClientCall] = {}
+        self._outbox: collections.deque[Outgoing] = collections.deque()
+        self._ids = itertools.count(1)
+        self._state = CONNECTING
+        self._live = 0  # connections that completed the ZMTP handshake
+        self._stalled: tuple[list[bytes], list[ClientCall], float] | None = None
+        self._closing = False
+        self._closed = False
+        self._dropped = 0  # malformed messages received (PZMQ/1 10: counted, logged once)
+        sock: zmq.Socket[bytes] = self._ctx.socket(zmq.DEALER)
+        try:
+            configure_rpc_socket(sock, heartbeat_ivl_ms, heartbeat_timeout_ms, heartbeat_ttl_ms)
+            # Never queue a request for a server that is not connected (PZMQ/1 9): it fails fast
+            # (or waits up to connect_timeout for the first connection) instead of running later.
+            sock.setsockopt(zmq.IMMEDIATE, 1)
+            self._monitor: zmq.Socket[bytes] = sock.get_monitor_socket(
+                zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED
+            )
+            self._monitor.setsockopt(zmq.LINGER, 0)
+            if bind:
+                sock.bind(endpoint)
+            else:
+                sock.connect(endpoint)
+        except BaseException:
+            close_socket(sock)
+            raise
+        self._sock = sock
+
+    # -- called by any thread ------------------------------------------------------------------
+
+    def _kick(self) -> None:
+        raise NotImplementedError
+
+    def _new_id(self) -> int:
+        calls = self._calls
+        while True:
+            cid = next(self._ids) & P.MAX_U32
+            if cid and cid not in calls:
+                return cid
+
+    def _register(self, call: ClientCall) -> None:
+        if self._closing:
+            raise RpcError(StatusCode.CANCELLED, "channel is closed")
+        self._calls[call.call_id] = call
+        if self._closed and self._calls.pop(call.call_id, None) is not None:
+            # The owner's final sweep ran before our insert became visible.
+            raise RpcError(StatusCode.CANCELLED, "channel is closed")
+
+    def _submit(self, call: ClientCall, header: bytes, payload: bytes) -> None:
+        self._outbox.append((call, header, payload))
+        self._kick()
+
+    def _check_size(self, data: bytes) -> None:
+        if len(data) > self._max_message_bytes:
+            raise RpcError(
+                StatusCode.RESOURCE_EXHAUSTED,
+                f"request message of {len(data)} bytes exceeds the limit of {self._max_message_bytes} bytes",
+            )
+
+    def _abandon(self, call: ClientCall, code: StatusCode, message: str) -> bool:
+        """Finish ``call`` locally (deadline, cancel, local error); True if we won the race.
+
+        The server hears a CANCEL, except for a deadline: the REQUEST carried the budget, so the
+        server's own timer ends the handler with DEADLINE_EXCEEDED (PZMQ/1 6).
+        """
+        if self._calls.pop(call.call_id, None) is None:
+            return False
+        call.finished = True
+        call.on_finish(Outcome(code, message, headers=call.headers))
+        if not call.oneway and code is not StatusCode.DEADLINE_EXCEEDED:
+            self._submit(call, P._FIXED.pack(1, _CANCEL, 0, call.call_id), b"")
+        return True
+
+    @staticmethod
+    def _encode_request(
+        call: ClientCall, flags: int, timeout: float | None, metadata: MetadataLike | None
+    ) -> bytes:
+        md = metadata if metadata is None or isinstance(metadata, Metadata) else Metadata(metadata)
+        timeout_ms = 0 if timeout is None else ceil_ms(timeout)
+        return P.encode_request(call.call_id, flags, timeout_ms, call.method.path_bytes, md)
+
+    # -- called only by the socket's owner -----------------------------------------------------
+
+    def _flush(self) -> None:
+        """Send the outbox, up to _MAX_BATCH packets per ZeroMQ message, until empty or refused."""
+        if self._state == DISCONNECTED:
+            # Lost and not reconnected: fail fast without trying. ZeroMQ could still accept a
+            # send into the dying pipe of the old connection (it reports the disconnect before
+            # it drops the pipe), and that request would vanish.
+            self._fail_unsent(f"not connected to {self.endpoint}")
+            return
+        if self._stalled is not None and not self._retry_stalled():
+            return
+        outbox = self._outbox
+        sock = self._sock
+        while outbox:
+            frames: list[bytes] = []
+            batch: list[ClientCall] = []
+            while outbox and len(batch) < _MAX_BATCH:
+                call, header, payload = outbox.popleft()
+                if header[1] == _CANCEL:
+                    if not call.sent:  # the server never heard of it
+                        continue
+                elif call.finished:
+                    continue  # abandoned before it was sent
+                frames.append(header)
+                frames.append(payload)
+                batch.append(call)
+            if not frames:
+                return
+            try:
+                sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+            except zmq.Again:
+                self._stalled = (frames, batch, time.monotonic())
+                self._check_stall()
+                return
+            except zmq.ZMQError as e:  # pragma: no cover - socket closed under us
+                self._fail_batch(batch, f"send failed: {e}")
+                continue
+            self._sent(batch)
+
+    def _sent(self, batch: list[ClientCall]) -> None:
+        for call in batch:
+            call.sent = True
+            if call.oneway and not call.finished:
+                call.finished = True
+                self._calls.pop(call.call_id, None)
+                call.on_finish(Outcome(_OK))
+
+    def _retry_stalled(self) -> bool:
+        assert self._stalled is not None
+        frames, batch, since = self._stalled
+        # Calls abandoned while parked (deadline, cancel) are not sent after all.
+        keep = [i for i, call in enumerate(batch)
+                if (call.sent if frames[2 * i][1] == _CANCEL else not call.finished)]
+        if len(keep) != len(batch):
+            frames = [f for i in keep for f in (frames[2 * i], frames[2 * i + 1])]
+            batch = [batch[i] for i in keep]
+            if not batch:
+                self._stalled = None
+                return True
+            self._stalled = (frames, batch, since)
+        try:
+            self._sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            self._check_stall()
+            return self._stalled is None
+        self._stalled = None
+        self._sent(batch)
+        return True
+
+    def _check_stall(self) -> float | None:
+        """Fail a parked batch when waiting is pointless; return seconds until it must be re-checked.
+
+        ZeroMQ refuses a send (EAGAIN) with ``ZMQ_IMMEDIATE`` when no server is connected, and on
+        a full high-water mark. Connected (READY): wait, the server is just slow. Lost
+        (DISCONNECTED): fail fast with UNAVAILABLE (PZMQ/1 9). Never connected yet (CONNECTING):
+        wait up to ``connect_timeout`` for the first connection, so that a call made right after
+        creating the channel does not race the connect.
+        """
+        if self._stalled is None:
+            return None
+        frames, batch, since = self._stalled
+        if self._state == READY:
+            return None
+        left = 0.0 if self._state == DISCONNECTED else since + self._connect_timeout - time.monotonic()
+        if left > 0:
+            return left
+        self._stalled = None
+        self._fail_batch(batch, f"not connected to {self.endpoint}")
+        return None
+
+    def _fail_unsent(self, message: str) -> None:
+        if self._stalled is not None:
+            self._fail_batch(self._stalled[1], message)
+            self._stalled = None
+        outbox = self._outbox
+        while outbox:
+            call = outbox.popleft()[0]
+            if not call.sent:
+                self._fail_batch([call], message)
+
+    def _fail_batch(self, batch: list[ClientCall], message: str) -> None:
+        for call in batch:
+            if self._calls.pop(call.call_id, None) is not None:
+                call.finished = True
+                call.on_finish(Outcome(StatusCode.UNAVAILABLE, message))
+
+    def _drain_incoming(self) -> None:
+        sock = self._sock
+        for _ in range(1024):  # bounded, so the owner also gets to flush under a flood
+            try:
+                frames = sock.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self._on_frames(frames)
+            # Asking ZMQ_EVENTS is ~3x cheaper than a recv that raises zmq.Again.
+            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:  # type: ignore[operator,arg-type]
+                return
+
+    def _on_frames(self, frames: list[bytes]) -> None:
+        # Framing first: a short header anywhere drops the whole message (PZMQ/1 10).
+        n = len(frames)
+        bad = P.check_framing(frames)
+        if bad is not None:
+            self._drop(bad)
+            return
+        calls = self._calls
+        for i in range(0, n, 2):
+            header = frames[i]
+            version, kind, flags, cid = _FIXED_UNPACK(header, 0)
+            call = calls.get(cid)
+            if call is None:
+                continue  # a call that just ended (deadline, cancel): ignore
+            if version != 1 or (kind != _TRAILERS and kind != _MESSAGE):
+                if version != 1:
+                    why = f"unsupported protocol version {version} from server"
+                else:
+                    why = f"unexpected packet kind {kind} from server"
+                self._abandon(call, StatusCode.INTERNAL, why)
+                continue
+            if kind == _TRAILERS and len(header) == 18 and not flags & ~0x3:
+                # Fast path: OK/error with empty message, no details, no metadata.
+                status = header[8] | header[9] << 8
+                if header[10:18] != _ZERO8:
+                    status = -1  # not the simple shape after all: take the general path
+                if status >= 0:
+                    payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+                    self._finish(call, status_from_code(status), "", None, call.headers, None, payload)
+                    continue
+            try:
+                h = P.decode_header(header)
+            except P.ProtocolError as e:
+                self._abandon(call, StatusCode.INTERNAL, f"malformed packet from server: {e.message}")
+                continue
+            payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+            if kind == _MESSAGE:
+                if call.headers is None:
+                    call.headers = h.headers if h.headers is not None else Metadata()
+                if payload is not None:
+                    if len(payload) > self._max_message_bytes:
+                        self._abandon(call, StatusCode.RESOURCE_EXHAUSTED, self._too_big(payload))
+                        continue
+                    call.on_message(payload)
+            else:
+                headers = h.headers if h.headers is not None else call.headers
+                self._finish(
+                    call, status_from_code(h.status), h.status_message, h.details or None,
+                    headers, h.metadata, payload,
+                )
+
+    def _finish(
+        self,
+        call: ClientCall,
+        code: StatusCode,
+        message: str,
+        details: bytes | None,
+        headers: Metadata | None,
+        trailers: Metadata | None,
+        payload: bytes | None,
+    ) -> None:
+        if self._calls.pop(call.call_id, None) is None:
+            return
+        call.finished = True
+        if payload is not None and len(payload) > self._max_message_bytes:
+            call.on_finish(Outcome(StatusCode.RESOURCE_EXHAUSTED, self._too_big(payload), headers=headers))
+            return
+        call.on_finish(Outcome(code, message, details, headers, trailers, payload))
+
+    def _too_big(self, payload: bytes) -> str:
+        return f"response message of {len(payload)} bytes exceeds the limit of {self._max_message_bytes} bytes"
+
+    def _drop(self, reason: str) -> None:
+        self._dropped += 1
+        if self._dropped == 1:
+            LOG.warning("protozmq channel %s: dropped a malformed message from the server (%s)", self.endpoint, reason)
+
+    def _drain_monitor(self) -> None:
+        while True:
+            try:
+                event = recv_monitor_message(self._monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            except zmq.ZMQError:  # pragma: no cover - closed
+                return
+            ev = event["event"]
+            if ev == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._live += 1
+                self._state = READY
+            elif ev == zmq.EVENT_DISCONNECTED:
+                # Also reported for connections that never finished the handshake: clamp at 0.
+                self._live = max(0, self._live - 1)
+                if self._live == 0:
+                    self._state = DISCONNECTED
+                self._on_disconnected()
+
+    def _on_disconnected(self) -> None:
+        # PZMQ/1 8: fail every call the server may have seen; never resend (no retries).
+        lost = [c for c in list(self._calls.values()) if c.sent]  # list(): atomic copy
+        for call in lost:
+            if self._calls.pop(call.call_id, None) is not None:
+                call.finished = True
+                call.on_finish(Outcome(StatusCode.UNAVAILABLE, f"connection to {self.endpoint} lost", headers=call.headers))
+        self._check_stall()
+
+    def _shutdown(self) -> None:
+        """Fail open calls with CANCELLED, tell the server (best effort), close with linger 0."""
+        self._closed = True
+        frames: list[bytes] = []
+        for call in list(self._calls.values()):
+            if self._calls.pop(call.call_id, None) is None:
+                continue
+            call.finished = True
+            call.on_finish(Outcome(StatusCode.CANCELLED, "channel closed", headers=call.headers))
+            if call.sent and not call.oneway:
+                frames += (P._FIXED.pack(1, _CANCEL, 0, call.call_id), b"")
+        if self._stalled is not None:
+            self._fail_batch(self._stalled[1], "channel closed")
+            self._stalled = None
+        for call, _, _ in self._outbox:
+            call.finished = True
+        self._outbox.clear()
+        if frames:
+            try:
+                self._sock.send_multipart(frames, zmq.NOBLOCK)
+            except zmq.ZMQError:
+                pass
+        try:
+            self._sock.disable_monitor()
+        except zmq.ZMQError:  # pragma: no cover
+            pass
+        close_socket(self._monitor)
+        close_socket(self._sock, P.CLOSE_LINGER_MS if frames else 0)
+
+
+def unary_response(method: MethodDescriptor[Any, Resp], final: Outcome, last: bytes | None) -> Resp:
+    """The response of a unary or client-streaming call, or the call's error."""
+    if final.code is not _OK:
+        raise final.error()
+    payload = final.payload if final.payload is not None else last
+    if payload is None:
+        raise RpcError(StatusCode.INTERNAL, "the server sent no response message", headers=final.headers)
+    try:
+        return method.response_deserializer(payload)
+    except Exception as e:
+        raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
+
+
+def deadline_of(timeout: float | None) -> float | None:
+    """Absolute ``time.monotonic`` deadline for a relative timeout (None = no deadline)."""
+    return None if timeout is None else time.monotonic() + timeout
+

@@ -1,0 +1,369 @@
+"""``AsyncChannel``: the asyncio client (re-exported by ``protozmq.channel``).
+
+Threading model: none. The event loop owns the DEALER. The socket's ``ZMQ_FD`` is registered with
+``loop.add_reader``; that descriptor is edge-triggered (it signals that ``ZMQ_EVENTS`` may have
+changed), so ``_service`` reads and sends until ``ZMQ_EVENTS`` says there is nothing left, after
+every socket operation. This is what ``zmq.asyncio`` does internally, minus a Future per
+``recv``/``send``: a round trip costs one loop wake-up instead of three.
+
+Calls append packets to the outbox and schedule one ``_service`` per loop iteration, so packets
+from many tasks in the same iteration leave as one multipart message (batching). Deadlines are
+``loop.call_later`` timers; cancelling the awaiting task sends CANCEL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, Iterable
+from types import TracebackType
+from typing import Any, Final, Literal, TypeVar, overload
+
+import zmq
+
+from . import protocol as P
+from ._client import CallInfo, ClientCore, Outcome, unary_response
+from .errors import RpcError
+from .metadata import MetadataLike
+from .method import MethodDescriptor
+from .status import StatusCode
+from .stream import AsyncBidiStream, AsyncResponseStream, _AsyncCall
+
+__all__ = ["AsyncBidiStream", "AsyncChannel", "AsyncResponseStream"]
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+
+_UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
+_ONEWAY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END | P.Flag.ONEWAY)
+_OK: Final = StatusCode.OK
+_POLLIN: Final = zmq.POLLIN
+_POLLOUT: Final = zmq.POLLOUT
+_EVENTS: Final = zmq.EVENTS
+
+
+class AsyncChannel(ClientCore):
+    """An asyncio client connection to one protozmq server endpoint.
+
+    Same options and semantics as ``Channel``; methods are coroutines, streams are async
+    iterators. Use it from one event loop (it attaches to the running loop on first use).
+    Cancelling a task that awaits a call cancels the call (CANCEL to the server).
+
+    Example::
+
+        async with AsyncChannel("ipc:///tmp/game.sock") as channel:
+            reply = await channel.unary(EVALUATE, EvalRequest(position="e4"), timeout=0.5)
+            async for update in channel.server_stream(WATCH, WatchRequest()):
+                print(update)
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        context: zmq.Context[Any] | None = None,
+        bind: bool = False,
+        max_message_bytes: int = P.DEFAULT_MAX_MESSAGE_BYTES,
+        heartbeat_ivl_ms: int = P.DEFAULT_HEARTBEAT_IVL_MS,
+        heartbeat_timeout_ms: int = P.DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeat_ttl_ms: int = P.DEFAULT_HEARTBEAT_TTL_MS,
+        connect_timeout: float = 1.0,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            context=context,
+            bind=bind,
+            max_message_bytes=max_message_bytes,
+            heartbeat_ivl_ms=heartbeat_ivl_ms,
+            heartbeat_timeout_ms=heartbeat_timeout_ms,
+            heartbeat_ttl_ms=heartbeat_ttl_ms,
+            connect_timeout=connect_timeout,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._service_pending = False
+        self._stall_timer: asyncio.TimerHandle | None = None
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    @overload
+    async def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[False] = ...,
+    ) -> Resp: ...
+    @overload
+    async def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[True],
+    ) -> tuple[Resp, CallInfo]: ...
+    async def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+        with_call: bool = False,
+    ) -> Resp | tuple[Resp, CallInfo]:
+        """Call a unary method; see ``Channel.unary``.
+
+        Example::
+
+            reply = await channel.unary(EVALUATE, EvalRequest(position="e4"), timeout=0.5)
+        """
+        data = method.request_serializer(request)
+        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
+        final, last = await self._outcome(call)
+        response = unary_response(method, final, last)
+        return (response, CallInfo._of(final)) if with_call else response
+
+    def server_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> AsyncResponseStream[Resp]:
+        """Call a server-streaming method; ``async for`` over the result. The request is sent now.
+
+        Example::
+
+            async with channel.server_stream(WATCH, WatchRequest(unit=7)) as updates:
+                async for update in updates:
+                    print(update)
+        """
+        data = method.request_serializer(request)
+        return AsyncResponseStream(self, self._start(method, _UNARY_FLAGS, data, timeout, metadata))
+
+    @overload
+    async def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req] | AsyncIterable[Req],
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[False] = ...,
+    ) -> Resp: ...
+    @overload
+    async def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req] | AsyncIterable[Req],
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[True],
+    ) -> tuple[Resp, CallInfo]: ...
+    async def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req] | AsyncIterable[Req],
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+        with_call: bool = False,
+    ) -> Resp | tuple[Resp, CallInfo]:
+        """Call a client-streaming method with a (sync or async) iterable of requests.
+
+        Example::
+
+            total = await channel.client_stream(SUM, [Number(value=1), Number(value=2)])
+        """
+        call = self._start(method, 0, None, timeout, metadata)
+        stream = AsyncBidiStream[Req, Resp](self, call)
+        try:
+            await stream._pump(requests)
+        except asyncio.CancelledError:
+            self._abandon(call, StatusCode.CANCELLED, "cancelled by the client")
+            raise
+        final, last = await self._outcome(call)
+        response = unary_response(method, final, last)
+        return (response, CallInfo._of(final)) if with_call else response
+
+    def bidi_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req] | AsyncIterable[Req] | None = None,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> AsyncBidiStream[Req, Resp]:
+        """Call a bidi-streaming method. ``requests`` are sent by a task; or use ``write()``.
+
+        Example::
+
+            chat = channel.bidi_stream(CHAT)
+            await chat.write(Line(text="hi"))
+            await chat.done_writing()
+            async for line in chat:
+                print(line.text)
+        """
+        stream = AsyncBidiStream[Req, Resp](self, self._start(method, 0, None, timeout, metadata))
+        if requests is not None:
+            stream._pump_task = asyncio.get_running_loop().create_task(stream._pump(requests))
+        return stream
+
+    async def oneway(
+        self,
+        method: MethodDescriptor[Req, Any],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> None:
+        """Fire-and-forget; see ``Channel.oneway``. Returns once ZeroMQ accepted the request.
+
+        Example::
+
+            await channel.oneway(LOG_EVENT, LogLine(text="started"))
+        """
+        if method.kind != "unary":
+            raise ValueError(f"oneway needs a unary method; {method.path} is {method.kind}")
+        data = method.request_serializer(request)
+        call = self._start(method, _ONEWAY_FLAGS, data, timeout, metadata, oneway=True)
+        final, _ = await self._outcome(call)
+        if final.code is not _OK:
+            raise final.error()
+
+    def _start(
+        self,
+        method: MethodDescriptor[Any, Any],
+        flags: int,
+        data: bytes | None,
+        timeout: float | None,
+        metadata: MetadataLike | None,
+        oneway: bool = False,
+    ) -> _AsyncCall:
+        loop = self._attach()
+        if data is not None:
+            self._check_size(data)
+        if timeout is not None and timeout <= 0:
+            raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call started")
+        call = _AsyncCall(self._new_id(), method, oneway)
+        header = self._encode_request(call, flags, timeout, metadata)
+        self._register(call)
+        if timeout is not None:
+            call.timer = loop.call_later(timeout, self._abandon, call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        self._submit(call, header, P.EMPTY_FRAME if data is None else data)
+        return call
+
+    async def _next(self, call: _AsyncCall) -> bytes | Outcome:
+        items = call.items
+        while not items:
+            waiter = call.waiter = self._loop.create_future()  # type: ignore[union-attr]
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                self._abandon(call, StatusCode.CANCELLED, "cancelled by the client")
+                raise
+            finally:
+                call.waiter = None
+        return items.popleft()
+
+    async def _outcome(self, call: _AsyncCall) -> tuple[Outcome, bytes | None]:
+        last: bytes | None = None
+        while True:
+            item = await self._next(call)
+            if type(item) is bytes:
+                last = item
+                continue
+            assert isinstance(item, Outcome)
+            return item, last
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Fail open calls with CANCELLED, tell the server (best effort), close (linger 0). Idempotent.
+
+        Example::
+
+            await channel.close()
+        """
+        self._close_now()
+
+    def _close_now(self) -> None:
+        if self._closed:
+            return
+        self._closing = True
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._sock.FD)
+            self._loop.remove_reader(self._monitor.FD)
+        if self._stall_timer is not None:
+            self._stall_timer.cancel()
+        self._shutdown()
+
+    async def __aenter__(self) -> AsyncChannel:
+        self._attach()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- the loop's side of the socket -----------------------------------------------------------
+
+    def _attach(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            if self._closing:
+                raise RpcError(StatusCode.CANCELLED, "channel is closed")
+            self._loop = loop
+            loop.add_reader(self._sock.FD, self._service)
+            loop.add_reader(self._monitor.FD, self._on_monitor)
+            loop.call_soon(self._on_monitor)  # events that arrived before we listened
+        elif self._loop is not loop:
+            raise RuntimeError("an AsyncChannel is bound to the event loop that first used it")
+        return loop
+
+    def _kick(self) -> None:
+        if not self._service_pending:
+            self._service_pending = True
+            self._loop.call_soon(self._service)  # type: ignore[union-attr]
+
+    def _service(self) -> None:
+        """Send what is queued, receive what arrived; runs on ZMQ_FD readiness and after _kick."""
+        self._service_pending = False
+        if self._closed:
+            return
+        sock = self._sock
+        for _ in range(64):
+            if self._outbox or self._stalled is not None:
+                self._flush()
+            # Edge-triggered ZMQ_FD: only stop once ZMQ_EVENTS shows nothing left to do.
+            ev: int = sock.getsockopt(_EVENTS)  # type: ignore[assignment]
+            if ev & _POLLIN:
+                self._drain_incoming()
+                continue
+            if self._stalled is not None and ev & _POLLOUT:
+                continue
+            break
+        else:
+            self._kick()  # still busy: let other callbacks run, then continue
+        wait = self._check_stall()
+        if wait is not None and self._stall_timer is None:
+            self._stall_timer = self._loop.call_later(wait, self._on_stall_timer)  # type: ignore[union-attr]
+
+    def _on_monitor(self) -> None:
+        if self._closed:
+            return
+        # Packets received before a disconnect still count: read them first.
+        self._service()
+        monitor = self._monitor
+        while monitor.getsockopt(_EVENTS) & _POLLIN:  # type: ignore[operator,arg-type]
+            self._drain_monitor()
+            self._service()
+
+    def _on_stall_timer(self) -> None:
+        self._stall_timer = None
+        self._service()

@@ -1,0 +1,368 @@
+"""Client side of protozmq: ``Channel`` (blocking, thread-safe) and ``AsyncChannel`` (asyncio).
+
+``Channel`` threading model: one I/O thread per channel owns the DEALER socket (ZeroMQ sockets
+are not thread-safe). A calling thread encodes its REQUEST, appends it to the channel's outbox,
+pokes the I/O thread (an eventfd, skipped when the thread is already awake) and blocks on its
+call's ``queue.SimpleQueue``. The I/O thread sends everything queued as one multipart message
+(batching), and routes each received packet to its call by call id. So any number of threads
+can have calls in flight on one socket, and no call creates a thread (except ``bidi_stream``
+given an iterable of requests, which needs someone to iterate it).
+
+Deadlines are enforced by the waiting caller (``SimpleQueue.get(timeout=...)``): at the deadline
+the call fails with DEADLINE_EXCEEDED and a CANCEL goes to the server. Response headers and
+trailers: ``unary(..., with_call=True)`` returns ``(response, CallInfo)``; streams have
+``headers()`` and ``trailers()``; an ``RpcError`` carries both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Final, Literal, TypeVar, overload
+
+import zmq
+
+from . import protocol as P
+from ._client import CallInfo, ClientCore, deadline_of, unary_response
+from ._transport import Waker
+from .aio_channel import AsyncChannel
+from .errors import RpcError
+from .metadata import MetadataLike
+from .method import MethodDescriptor
+from .status import StatusCode
+from .stream import AsyncBidiStream, AsyncResponseStream, BidiStream, ResponseStream, _SyncCall, _wait_outcome
+
+__all__ = [
+    "AsyncBidiStream",
+    "AsyncChannel",
+    "AsyncResponseStream",
+    "BidiStream",
+    "CallInfo",
+    "Channel",
+    "ResponseStream",
+]
+
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+
+_UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
+_ONEWAY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END | P.Flag.ONEWAY)
+_OK: Final = StatusCode.OK
+
+
+class Channel(ClientCore):
+    """A blocking, thread-safe client connection to one protozmq server endpoint.
+
+    ``endpoint`` is a ZeroMQ endpoint (``ipc://``, ``tcp://``, ``inproc://``); moving the server
+    to another machine means changing only this string. The channel connects (or binds with
+    ``bind=True``) a DEALER, with ``ZMQ_IMMEDIATE`` and ZMTP heartbeats. Calls made before the
+    first connection wait up to ``connect_timeout`` seconds for it; after a connection is lost
+    they fail fast with UNAVAILABLE until ZeroMQ reconnects. Nothing is ever retried. (inproc:
+    libzmq queues for an ``inproc://`` name nobody has bound yet, so such a call waits for a
+    server until its deadline instead.)
+
+    ``context`` defaults to ``zmq.Context.instance()``; ``inproc://`` needs the server's context.
+
+    Example::
+
+        with Channel("ipc:///tmp/game.sock") as channel:
+            reply = channel.unary(EVALUATE, EvalRequest(position="e4"), timeout=0.5)
+            for update in channel.server_stream(WATCH, WatchRequest(), metadata={"x-user": "ada"}):
+                print(update)
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        context: zmq.Context[Any] | None = None,
+        bind: bool = False,
+        max_message_bytes: int = P.DEFAULT_MAX_MESSAGE_BYTES,
+        heartbeat_ivl_ms: int = P.DEFAULT_HEARTBEAT_IVL_MS,
+        heartbeat_timeout_ms: int = P.DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeat_ttl_ms: int = P.DEFAULT_HEARTBEAT_TTL_MS,
+        connect_timeout: float = 1.0,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            context=context,
+            bind=bind,
+            max_message_bytes=max_message_bytes,
+            heartbeat_ivl_ms=heartbeat_ivl_ms,
+            heartbeat_timeout_ms=heartbeat_timeout_ms,
+            heartbeat_ttl_ms=heartbeat_ttl_ms,
+            connect_timeout=connect_timeout,
+        )
+        self._waker = Waker()
+        # True while the I/O thread is (about to be) blocked in poll: only then is a wake needed.
+        self._idle = False
+        self._close_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=f"protozmq-channel {endpoint}", daemon=True)
+        self._thread.start()
+
+    # -- calls -----------------------------------------------------------------------------------
+
+    @overload
+    def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[False] = ...,
+    ) -> Resp: ...
+    @overload
+    def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[True],
+    ) -> tuple[Resp, CallInfo]: ...
+    def unary(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+        with_call: bool = False,
+    ) -> Resp | tuple[Resp, CallInfo]:
+        """Call a unary method and return its response; raise ``RpcError`` on any other status.
+
+        ``timeout`` (seconds) sets the deadline; ``metadata`` is sent as request headers. With
+        ``with_call=True`` the result is ``(response, CallInfo)``, giving the response headers
+        and trailers.
+
+        Example::
+
+            reply = channel.unary(EVALUATE, EvalRequest(position="e4"), timeout=0.5)
+            reply, info = channel.unary(EVALUATE, request, metadata={"x-user": "ada"}, with_call=True)
+            print(info.trailers.get("x-cost"))
+        """
+        data = method.request_serializer(request)
+        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
+        final, last = _wait_outcome(self, call, deadline_of(timeout))
+        response = unary_response(method, final, last)
+        return (response, CallInfo._of(final)) if with_call else response
+
+    def server_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> ResponseStream[Resp]:
+        """Call a server-streaming method; iterate the result for the responses.
+
+        The iterator raises ``RpcError`` if the call ends with a non-OK status. Leaving the loop
+        early does not end the call: use the stream as a context manager, or call ``cancel()``.
+
+        Example::
+
+            with channel.server_stream(WATCH, WatchRequest(unit=7), timeout=10) as updates:
+                for update in updates:
+                    if update.done:
+                        break
+        """
+        data = method.request_serializer(request)
+        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
+        return ResponseStream(self, call, deadline_of(timeout))
+
+    @overload
+    def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req],
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[False] = ...,
+    ) -> Resp: ...
+    @overload
+    def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req],
+        *,
+        timeout: float | None = ...,
+        metadata: MetadataLike | None = ...,
+        with_call: Literal[True],
+    ) -> tuple[Resp, CallInfo]: ...
+    def client_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req],
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+        with_call: bool = False,
+    ) -> Resp | tuple[Resp, CallInfo]:
+        """Call a client-streaming method: send every request of ``requests``, return the response.
+
+        Sending stops early if the server ends the call first. If ``requests`` raises, the call
+        is cancelled and the exception propagates.
+
+        Example::
+
+            total = channel.client_stream(SUM, (Number(value=i) for i in range(10)), timeout=1)
+        """
+        deadline = deadline_of(timeout)
+        call = self._start(method, 0, None, timeout, metadata)
+        stream = BidiStream[Req, Resp](self, call, deadline)
+        stream._pump(requests, deadline, reraise=True)
+        final, last = _wait_outcome(self, call, deadline)
+        response = unary_response(method, final, last)
+        return (response, CallInfo._of(final)) if with_call else response
+
+    def bidi_stream(
+        self,
+        method: MethodDescriptor[Req, Resp],
+        requests: Iterable[Req] | None = None,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> BidiStream[Req, Resp]:
+        """Call a bidi-streaming method. Iterate the result for the responses.
+
+        With ``requests``, a helper thread sends them (it may block on its source without
+        blocking the caller) and half-closes at the end. Without, send with ``write()`` and
+        finish with ``done_writing()``.
+
+        Example::
+
+            with channel.bidi_stream(CHAT, timeout=30) as chat:
+                chat.write(Line(text="hello"))
+                print(next(chat).text)
+                chat.done_writing()
+        """
+        call = self._start(method, 0, None, timeout, metadata)
+        stream = BidiStream[Req, Resp](self, call, deadline_of(timeout))
+        if requests is not None:
+            threading.Thread(
+                target=stream._pump, args=(requests, None, False), name=f"protozmq-requests {method.path}", daemon=True
+            ).start()
+        return stream
+
+    def oneway(
+        self,
+        method: MethodDescriptor[Req, Any],
+        request: Req,
+        *,
+        timeout: float | None = None,
+        metadata: MetadataLike | None = None,
+    ) -> None:
+        """Send a request the server runs without replying (fire-and-forget, flag ONEWAY).
+
+        Returns once ZeroMQ accepted the request; raises ``RpcError`` UNAVAILABLE if no server is
+        connected (after ``connect_timeout`` before the first connection). The server's outcome
+        is never known. ``timeout`` still bounds the handler on the server.
+
+        Example::
+
+            channel.oneway(LOG_EVENT, LogLine(text="started"))
+        """
+        if method.kind != "unary":
+            raise ValueError(f"oneway needs a unary method; {method.path} is {method.kind}")
+        data = method.request_serializer(request)
+        call = self._start(method, _ONEWAY_FLAGS, data, timeout, metadata, oneway=True)
+        final, _ = _wait_outcome(self, call, None)
+        if final.code is not _OK:
+            raise final.error()
+
+    def _start(
+        self,
+        method: MethodDescriptor[Any, Any],
+        flags: int,
+        data: bytes | None,
+        timeout: float | None,
+        metadata: MetadataLike | None,
+        oneway: bool = False,
+    ) -> _SyncCall:
+        if data is not None:
+            self._check_size(data)
+        if timeout is not None and timeout <= 0:
+            raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call started")
+        call = _SyncCall(self._new_id(), method, oneway)
+        header = self._encode_request(call, flags, timeout, metadata)
+        self._register(call)
+        self._submit(call, header, P.EMPTY_FRAME if data is None else data)
+        return call
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Fail open calls with CANCELLED, tell the server (best effort), close the socket (linger 0).
+
+        Idempotent; called by ``with`` on exit.
+
+        Example::
+
+            channel = Channel("tcp://10.0.0.2:5555")
+            try:
+                ...
+            finally:
+                channel.close()
+        """
+        with self._close_lock:
+            self._closing = True
+        self._waker.wake()
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> Channel:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the I/O thread --------------------------------------------------------------------------
+
+    def _kick(self) -> None:
+        if self._idle:
+            self._waker.wake()
+
+    def _run(self) -> None:
+        sock, monitor, waker = self._sock, self._monitor, self._waker
+        poller = zmq.Poller()
+        poller.register(sock, zmq.POLLIN)
+        poller.register(monitor, zmq.POLLIN)
+        poller.register(waker.fd, zmq.POLLIN)
+        watching_out = False
+        try:
+            while not self._closing:
+                self._flush()
+                stalled = self._stalled is not None
+                if stalled != watching_out:
+                    # Parked batch: also wake when ZeroMQ can take it (connected, or below HWM).
+                    poller.modify(sock, zmq.POLLIN | zmq.POLLOUT if stalled else zmq.POLLIN)
+                    watching_out = stalled
+                wait = self._check_stall()
+                # Publish "asleep" before the last look at the outbox: a caller that appends after
+                # that look sees _idle and wakes us (the GIL orders these accesses).
+                self._idle = True
+                if self._outbox and not stalled:
+                    self._idle = False
+                    continue
+                events = poller.poll(None if wait is None else max(1, int(wait * 1000) + 1))
+                self._idle = False
+                for what, _ in events:
+                    if what is sock:
+                        self._drain_incoming()
+                    elif what is monitor:
+                        # Packets received before the disconnect still count: read them first.
+                        self._drain_incoming()
+                        self._drain_monitor()
+                    else:
+                        waker.clear()
+        finally:
+            self._idle = False
+            self._shutdown()
+            waker.close()

@@ -1,0 +1,78 @@
+"""Batching: several packets in one ZeroMQ message, both directions (PZMQ/1 section 3).
+
+::
+
+    100 tasks call in one loop iteration
+    AsyncChannel --[REQUEST x64]--[REQUEST x36]--> raw ROUTER     two messages, not 100
+    raw DEALER  --[REQUEST a, REQUEST b, REQUEST Other]--> Server  three replies, one per call
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+from typing import Any
+
+import zmq
+from google.protobuf.wrappers_pb2 import StringValue as S
+
+import pzmq_testkit as kit
+from conftest import ServerHandle
+from protozmq import AsyncChannel, StatusCode
+from protozmq import protocol as P
+
+VECTORS = pathlib.Path(__file__).resolve().parents[2] / "vectors"
+
+
+def test_async_channel_batches_requests(zctx: zmq.Context[Any], endpoint: str) -> None:
+    router = zctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    try:
+        router.bind(endpoint)
+        bound = router.getsockopt_string(zmq.LAST_ENDPOINT) if endpoint.startswith("tcp") else endpoint
+
+        async def main() -> None:
+            async with AsyncChannel(bound, context=zctx) as ch:
+                calls = [asyncio.ensure_future(ch.unary(kit.UNARY, S(value=str(i)), timeout=5)) for i in range(100)]
+                loop = asyncio.get_running_loop()
+                sizes: list[int] = []
+                while sum(sizes) < 100:
+                    ready = await loop.run_in_executor(None, router.poll, 3000)
+                    assert ready
+                    frames = router.recv_multipart()
+                    sizes.append((len(frames) - 1) // 2)
+                    # Answer the whole batch with one batched reply.
+                    reply = [frames[0]]
+                    for i in range(1, len(frames), 2):
+                        cid = P.decode_header(frames[i]).call_id
+                        reply += [P.encode_trailers(cid, P.Flag.END | P.Flag.HAS_MESSAGE, 0, ""), frames[i + 1]]
+                    router.send_multipart(reply)
+                assert sizes == [64, 36]
+                results = await asyncio.gather(*calls)
+                assert [r.value for r in results] == [str(i) for i in range(100)]
+
+        asyncio.run(asyncio.wait_for(main(), 20))
+    finally:
+        router.close(linger=0)
+
+
+def test_server_accepts_batched_requests(server: ServerHandle, zctx: zmq.Context[Any]) -> None:
+    case = next(c for c in json.loads((VECTORS / "packets.json").read_text())["cases"] if c["name"].startswith("batch"))
+    dealer = zctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(server.endpoint)
+        dealer.send_multipart([bytes.fromhex(f) for f in case["frames"]])
+        replies: dict[int, tuple[int, bytes]] = {}
+        while len(replies) < 3:
+            assert dealer.poll(3000)
+            frames = dealer.recv_multipart()
+            for i in range(0, len(frames), 2):
+                h = P.decode_header(frames[i])
+                replies[h.call_id] = (h.status, frames[i + 1])
+        assert replies[10] == (StatusCode.OK, S(value="hello").SerializeToString())
+        assert replies[11][0] == StatusCode.OK
+        assert replies[12][0] == StatusCode.UNIMPLEMENTED
+    finally:
+        dealer.close(linger=0)

@@ -1,0 +1,163 @@
+"""Events over PUB/SUB, over inproc, ipc and tcp.
+
+::
+
+    Publisher (XPUB, binds)                       Subscriber (SUB, connects)
+          <-- subscribe "game.Events/UnitMoved" --   (wait_for_subscriber sees it: no slow joiner)
+      topic | EVENT seq | payload  -------------->   only topics with the prefix arrive, in order
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import zmq
+
+from protozmq import AsyncSubscriber, Event, Publisher, Subscriber
+from protozmq import protocol as P
+
+N = 10_000
+MOVED = "game.Events/UnitMoved"
+TOPICS = [MOVED, MOVED + "/red", "game.Events/UnitDied", "other.Service/UnitMoved", "game.Events/UnitMovedX"]
+
+
+def _publish_all(pub: Publisher) -> dict[str, list[int]]:
+    """Publish N events over TOPICS round-robin; return the expected (topic -> payload ids)."""
+    expected: dict[str, list[int]] = {}
+    for i in range(N):
+        topic = TOPICS[i % len(TOPICS)]
+        pub.publish(topic, i.to_bytes(4, "little"))
+        if topic.startswith(MOVED):
+            expected.setdefault(topic, []).append(i)
+    return expected
+
+
+def _check(events: list[Event], expected: dict[str, list[int]]) -> None:
+    by_topic: dict[str, list[Event]] = {}
+    for e in events:
+        by_topic.setdefault(e.topic, []).append(e)
+    assert set(by_topic) == set(expected)  # "game.Events/UnitMovedX" matches the prefix too
+    for topic, evs in by_topic.items():
+        assert [int.from_bytes(e.payload, "little") for e in evs] == expected[topic]
+        assert [e.seq for e in evs] == list(range(len(evs)))
+    # Global order is kept as well (one publisher, one connection).
+    ids = [int.from_bytes(e.payload, "little") for e in events]
+    assert ids == sorted(ids)
+
+
+def test_10000_events_in_order_with_prefix_filtering(zctx: zmq.Context[Any], endpoint: str) -> None:
+    with Publisher(endpoint, context=zctx, sndhwm=0) as pub:
+        with Subscriber(pub.endpoints[0], topics=[MOVED], context=zctx, rcvhwm=0) as sub:
+            assert pub.wait_for_subscriber(MOVED, timeout=5)
+            assert not pub.wait_for_subscriber("game.Events/UnitDied", timeout=0.01)
+            expected = _publish_all(pub)
+            want = sum(len(v) for v in expected.values())
+            events: list[Event] = []
+            while len(events) < want:
+                event = sub.recv(timeout=5)
+                assert event is not None, f"only {len(events)} of {want} events arrived"
+                events.append(event)
+            _check(events, expected)
+            assert sub.recv(timeout=0.05) is None  # nothing else
+            assert (sub.gaps, sub.dropped_messages) == (0, 0)
+
+
+def test_async_subscriber(zctx: zmq.Context[Any], endpoint: str) -> None:
+    async def main() -> None:
+        with Publisher(endpoint, context=zctx, sndhwm=0) as pub:
+            sub = AsyncSubscriber(pub.endpoints[0], topics=[MOVED], context=zctx, rcvhwm=0)
+            try:
+                assert await asyncio.get_running_loop().run_in_executor(None, pub.wait_for_subscriber, MOVED, 5.0)
+                expected = _publish_all(pub)
+                want = sum(len(v) for v in expected.values())
+                events: list[Event] = []
+                async for event in sub:
+                    events.append(event)
+                    if len(events) == want:
+                        break
+                _check(events, expected)
+                assert await sub.recv(timeout=0.05) is None
+            finally:
+                sub.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_async_subscriber_callback(zctx: zmq.Context[Any], endpoint: str) -> None:
+    async def main() -> None:
+        with Publisher(endpoint, context=zctx) as pub:
+            sub = AsyncSubscriber(pub.endpoints[0], context=zctx)
+            sub.subscribe("game.Events/")
+            got: list[Event] = []
+            done = asyncio.Event()
+
+            async def on_event(event: Event) -> None:
+                got.append(event)
+                if len(got) == 3:
+                    done.set()
+
+            try:
+                sub.start(on_event)
+                assert await asyncio.get_running_loop().run_in_executor(None, pub.wait_for_subscriber, "game.Events/x", 5.0)
+                for topic in ("game.Events/A", "nope/B", "game.Events/C", "game.Events/A"):
+                    pub.publish(topic, b"p")
+                await asyncio.wait_for(done.wait(), 5)
+                assert [(e.topic, e.seq) for e in got] == [("game.Events/A", 0), ("game.Events/C", 0), ("game.Events/A", 1)]
+            finally:
+                sub.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_listen_callback_and_cross_thread_subscribe(zctx: zmq.Context[Any], endpoint: str) -> None:
+    with Publisher(endpoint, context=zctx) as pub, Subscriber(pub.endpoints[0], context=zctx) as sub:
+        got: list[Event] = []
+        seen_b = threading.Event()
+
+        def on_event(event: Event) -> None:
+            got.append(event)
+            if event.topic == "svc.S/B":
+                seen_b.set()
+
+        sub.listen(on_event)
+        sub.subscribe("svc.S/A")  # from this thread, while the listener owns the socket
+        assert pub.wait_for_subscriber("svc.S/A", timeout=5)
+        pub.publish("svc.S/A", b"1")
+        sub.subscribe("svc.S/B")
+        assert pub.wait_for_subscriber("svc.S/B", timeout=5)
+        pub.publish("svc.S/C", b"ignored")
+        pub.publish("svc.S/B", b"2")
+        assert seen_b.wait(5)
+        assert [(e.topic, e.payload) for e in got] == [("svc.S/A", b"1"), ("svc.S/B", b"2")]
+        assert pub.subscriptions == 2
+        sub.unsubscribe("svc.S/A")
+
+
+def test_malformed_events_are_dropped(zctx: zmq.Context[Any], endpoint: str) -> None:
+    raw = zctx.socket(zmq.XPUB)
+    raw.setsockopt(zmq.LINGER, 0)
+    try:
+        raw.bind(endpoint)
+        bound = raw.getsockopt_string(zmq.LAST_ENDPOINT) if endpoint.startswith("tcp") else endpoint
+        with Subscriber(bound, topics=["t"], context=zctx) as sub:
+            assert raw.poll(5000) and raw.recv() == b"\x01t"  # the subscription arrived
+            raw.send_multipart([b"t1", b"payload"])  # 2 frames
+            raw.send_multipart([b"t2", b"\x01\x05", b"p"])  # short header
+            raw.send_multipart([b"t3", P._FIXED.pack(2, 5, 2, 0), b"p"])  # version 2
+            raw.send_multipart([b"t4", P._FIXED.pack(1, 2, 2, 0), b"p"])  # MESSAGE, not EVENT
+            raw.send_multipart([b"t5", P.encode_simple(P.Kind.EVENT, P.Flag.HAS_MESSAGE, 7), b"ok"])
+            event = sub.recv(timeout=5)
+            assert event == Event("t5", 7, b"ok")
+            assert sub.dropped_messages == 4
+    finally:
+        raw.close(linger=0)
+
+
+def test_sequence_gaps_are_counted() -> None:
+    parser = Subscriber.__mro__[1]()  # the frame parser alone, no socket
+    for seq in (0, 1, 4, P.MAX_U32, 0, 2):
+        parser._parse([b"t", P.encode_simple(P.Kind.EVENT, 2, seq), b""])
+    # 1 -> 4 loses 2; 4 -> MAX_U32 loses MAX_U32 - 5; MAX_U32 -> 0 wraps cleanly; 0 -> 2 loses 1.
+    assert parser.gaps == 2 + (P.MAX_U32 - 5) + 1
