@@ -7,7 +7,16 @@
  */
 import fc from "fast-check";
 import { DecodeError, type MessageType } from "protozmq";
-import { loadFixture } from "../../generator/ts/helpers";
+import * as fs from "fs";
+import * as path from "path";
+
+const GEN = path.join(__dirname, "../../../generated/ts");
+const SCHEMAS = path.join(__dirname, "../../../schemas");
+
+function tsModules(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsModules(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []);
+}
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Codec = MessageType<any>;
@@ -30,16 +39,8 @@ const protoSnapshot = (): string =>
 
 beforeAll(() => {
   prototypeBefore = protoSnapshot();
-  const mods = [
-    loadFixture<Record<string, unknown>>(["maps/maps.proto"], "maps/maps"),
-    loadFixture<Record<string, unknown>>(["proto2/proto2.proto"], "proto2/proto2"),
-    loadFixture<Record<string, unknown>>(["nested/nested.proto"], "nested/nested"),
-    loadFixture<Record<string, unknown>>(["wkt/wkt.proto"], "wkt/wkt"),
-    loadFixture<Record<string, unknown>>(["oneof/oneof.proto"], "oneof/oneof"),
-    loadFixture<Record<string, unknown>>(["enums/closed.proto"], "enums/closed"),
-    loadFixture<Record<string, unknown>>(["name_clash/name_clash.proto"], "name_clash/name_clash"),
-    loadFixture<Record<string, unknown>>(["scalars/scalars.proto"], "scalars/scalars"),
-  ];
+  // Every fixture's decoders: all committed generated modules (fresh.test.ts keeps them current).
+  const mods = tsModules(GEN).map((f) => require(f) as Record<string, unknown>);
   codecs = mods.flatMap((m) => Object.values(m).filter((v): v is Codec => typeof (v as Codec)?.decodeFrom === "function"));
   byName = new Map(codecs.map((c) => [c.typeName, c]));
   // Valid encodings to mutate: a few hand-made messages with every field kind present.
@@ -75,14 +76,21 @@ function check(codec: Codec, bytes: Uint8Array): void {
   if (!codec.equals(again, msg)) throw new Error(`${codec.typeName}: round trip changed the message for ${Buffer.from(bytes).toString("hex")}`);
 }
 
+test("every fixture folder contributes decoders to the fuzzing", () => {
+  const folders = fs.readdirSync(SCHEMAS, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  for (const folder of folders) {
+    expect([folder, codecs.some((c) => c.typeName.startsWith(`protozmq.fixtures.${folder}.`))]).toEqual([folder, true]);
+  }
+});
+
 test.each(REGRESSIONS)("regression %s %s", (name, hex) => {
   check(byName.get(name)!, new Uint8Array(Buffer.from(hex, "hex")));
 });
 
-test("random bytes: 60,000 cases", () => {
+test("random bytes: 100,000 cases", () => {
   fc.assert(
     fc.property(fc.nat({ max: 1000 }), fc.uint8Array({ maxLength: 48 }), (i, bytes) => check(codecs[i % codecs.length]!, bytes)),
-    { numRuns: 60000 },
+    { numRuns: 100000 },
   );
 });
 
