@@ -107,7 +107,9 @@ class Validator:
             expected = f"protozmq.fixtures.{feature}"
             if f.package != expected and not f.package.startswith(expected + "."):
                 self.error(f.name, f"package {f.package!r} is not {expected}[.<sub>]")
-            if f.package in seen:
+            # Files of one folder may share a package (game/state.proto and game/analysis.proto);
+            # across folders packages must differ so fixtures never collide.
+            if f.package in seen and seen[f.package].split("/")[0] != feature:
                 self.error(f.name, f"package {f.package!r} already used by {seen[f.package]}")
             seen[f.package] = f.name
 

@@ -242,16 +242,139 @@ export function pySafeIdentifier(name: string): string {
   return PY_KEYWORDS.has(name) || PY_BUILTINS.has(name) ? `${name}_` : name;
 }
 
-/** Python class names for a service `Foo`: grpc-style `FooStub`-like client and `FooServicer` base. */
-export function pyServiceNames(service: Pick<Service, "name">): {
-  client: string; asyncClient: string; servicer: string; addToServer: string;
-} {
+/**
+ * Python module path of the services module of a `.proto` file, next to its `_pb2` module:
+ * `interop/test.proto` -> `interop.test_pzmq`.
+ */
+export function pyServiceModuleName(file: Pick<ProtoFile, "name">): string {
+  return pyModuleName(file).replace(/_pb2$/, "_pzmq");
+}
+
+/** Output path (without extension) of the services module of a `.proto` file: `interop/test_pzmq`. */
+export function pyServiceModulePath(file: Pick<ProtoFile, "name">): string {
+  return pyModulePath(file).replace(/_pb2$/, "_pzmq");
+}
+
+/** The Python declarations generated for a plain (RPC) service `Foo`, in grpc_tools' shape. */
+export interface PyRpcServiceNames {
+  readonly kind: "rpc";
+  /** `FooMethods`: a class whose attributes are the `MethodDescriptor`s, one per rpc. */
+  readonly methods: string;
+  /** `FooClient`: blocking client over a `protozmq.Channel` (grpc's `FooStub`). */
+  readonly client: string;
+  /** `FooAsyncClient`: asyncio client over a `protozmq.AsyncChannel`. */
+  readonly asyncClient: string;
+  /** `FooServicer`: base class of blocking implementations; its methods fail UNIMPLEMENTED. */
+  readonly servicer: string;
+  /** `FooAsyncServicer`: the same for asyncio implementations. */
+  readonly asyncServicer: string;
+  /** `add_FooServicer_to_server`: grpc's exact name. */
+  readonly addToServer: string;
+}
+
+/** The Python declarations generated for an event service `Foo` (`option (protozmq.events) = true`). */
+export interface PyEventServiceNames {
+  readonly kind: "events";
+  /** `FooTopics`: the topic of each event, as class attributes. */
+  readonly topics: string;
+  /** `FooPublisher`. */
+  readonly publisher: string;
+  /** `FooSubscriber`: blocking, over a `protozmq.Subscriber`. */
+  readonly subscriber: string;
+  /** `FooAsyncSubscriber`: asyncio, over a `protozmq.AsyncSubscriber`. */
+  readonly asyncSubscriber: string;
+  /** `_FooSubscriberBase`: subscriptions and decoding shared by both subscribers (private). */
+  readonly subscriberBase: string;
+  /** `FooEvent`: the union of the received-event classes. */
+  readonly event: string;
+  /** `FooEventName`: the `Literal` of the event (method) names. */
+  readonly eventName: string;
+  /** The received-event class of each method, by the method's name in the schema: `FooUnitMovedEvent`. */
+  readonly events: ReadonlyMap<string, string>;
+}
+
+/**
+ * Names for a service `Foo`, before clashes within the module are resolved (see
+ * {@link pyFileServiceNames}). This is the one place Python service names are made.
+ */
+export function pyServiceNames(
+  service: Pick<Service, "name" | "methods">, events: boolean,
+): PyRpcServiceNames | PyEventServiceNames {
+  const n = service.name;
+  if (events) {
+    return {
+      kind: "events",
+      topics: `${n}Topics`,
+      publisher: `${n}Publisher`,
+      subscriber: `${n}Subscriber`,
+      asyncSubscriber: `${n}AsyncSubscriber`,
+      subscriberBase: `_${n}SubscriberBase`,
+      event: `${n}Event`,
+      eventName: `${n}EventName`,
+      events: new Map(service.methods.map((m) => [m.name, `${n}${upperFirst(m.name)}Event`])),
+    };
+  }
   return {
-    client: `${service.name}Client`,
-    asyncClient: `${service.name}AsyncClient`,
-    servicer: `${service.name}Servicer`,
-    addToServer: `add_${service.name}_to_server`,
+    kind: "rpc",
+    methods: `${n}Methods`,
+    client: `${n}Client`,
+    asyncClient: `${n}AsyncClient`,
+    servicer: `${n}Servicer`,
+    asyncServicer: `${n}AsyncServicer`,
+    addToServer: `add_${n}Servicer_to_server`,
   };
+}
+
+/**
+ * The names of every service of one Python services module. `taken` holds the names the module
+ * imports; a name found taken (by an import or an earlier service: `Foo`'s `FooAsyncClient` and
+ * `FooAsync`'s `FooAsyncClient`) gets `_` appended until free. Services claim in declaration order,
+ * so adding a service never renames an earlier one's declarations.
+ */
+export function pyFileServiceNames(
+  services: readonly Service[], isEvents: (s: Service) => boolean, taken: Iterable<string> = [],
+): Map<Service, PyRpcServiceNames | PyEventServiceNames> {
+  const used = new Set(taken);
+  const claim = (base: string): string => {
+    let name = base;
+    while (used.has(name)) name += "_";
+    used.add(name);
+    return name;
+  };
+  const out = new Map<Service, PyRpcServiceNames | PyEventServiceNames>();
+  for (const s of services) {
+    const b = pyServiceNames(s, isEvents(s));
+    out.set(s, b.kind === "rpc"
+      ? {
+        kind: "rpc", methods: claim(b.methods), client: claim(b.client), asyncClient: claim(b.asyncClient),
+        servicer: claim(b.servicer), asyncServicer: claim(b.asyncServicer), addToServer: claim(b.addToServer),
+      }
+      : {
+        kind: "events", topics: claim(b.topics), publisher: claim(b.publisher), subscriber: claim(b.subscriber),
+        asyncSubscriber: claim(b.asyncSubscriber), subscriberBase: claim(b.subscriberBase), event: claim(b.event),
+        eventName: claim(b.eventName), events: new Map([...b.events].map(([m, n]) => [m, claim(n)])),
+      });
+  }
+  return out;
+}
+
+/**
+ * Member names for the methods of one service in generated Python: the name as written in the
+ * `.proto` (`GetState`, as grpc stubs have it), with `_` appended to a Python keyword (`None_`) or a
+ * name in `reserved` (members the generated class already has), and again until unique.
+ */
+export function pyServiceMethodNames(
+  service: Pick<Service, "methods">, reserved: ReadonlySet<string> = new Set(),
+): (method: Pick<Method, "name">) => string {
+  const names = new Map<string, string>();
+  const taken = new Set(reserved);
+  for (const m of service.methods) {
+    let name = PY_KEYWORDS.has(m.name) ? `${m.name}_` : m.name;
+    while (taken.has(name)) name += "_";
+    taken.add(name);
+    names.set(m.name, name);
+  }
+  return (m) => names.get(m.name) ?? m.name;
 }
 
 /**

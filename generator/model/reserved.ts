@@ -101,6 +101,16 @@ export const PY_KEYWORDS: ReadonlySet<string> = new Set([
   "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ]);
 
+/**
+ * Members of a generated Python client (`FooClient`, `FooAsyncClient`) besides its one method per rpc:
+ * an rpc with one of these names gets `_` appended (in every generated class, so the client method,
+ * the servicer method and the `FooMethods` attribute keep one name).
+ */
+export const PY_CLIENT_MEMBER_NAMES: ReadonlySet<string> = new Set(["_channel"]);
+
+/** Members of a generated Python event publisher besides its one method per event. */
+export const PY_EVENT_PUBLISHER_MEMBER_NAMES: ReadonlySet<string> = new Set(["publisher", "close"]);
+
 /** Python soft keywords and builtins that generated Python must not shadow at module level. */
 export const PY_BUILTINS: ReadonlySet<string> = new Set([
   "match", "case", "type", "_", "abs", "all", "any", "bool", "bytes", "callable", "dict", "float",

@@ -23,7 +23,7 @@ import { PB2_BODY, PB2_HEADER } from "./templates";
 export const PY_PROTOBUF_MIN_VERSION: readonly [number, number, number] = [6, 30, 0];
 
 /** protoc's `IsPythonKeyword` list also has `print` (a Python 2 keyword). */
-function moduleNeedsImportlib(moduleName: string): boolean {
+export function moduleNeedsImportlib(moduleName: string): boolean {
   return moduleName.split(".").some((part) => pyIsKeyword(part) || part === "print");
 }
 

@@ -10,7 +10,7 @@
 import { BANNER_TEXT } from "../../model/types";
 import type { Enum, EnumValue, Field, Message, Model, Oneof, ProtoFile, ScalarType, ValueType } from "../../model/types";
 import { pyIsKeyword, pyModuleAlias, pyModuleName } from "../../model/names";
-import { docstring, render, trimLineEnds } from "./helpers";
+import { docstring, docText, render, trimLineEnds } from "./helpers";
 import { PYI_BODY, PYI_HEADER } from "./templates-pyi";
 
 /** Names an enum value cannot take as a stub attribute: members of `_EnumTypeWrapper` itself. */
@@ -37,13 +37,6 @@ class StubImports {
         : l.startsWith("from collections") ? 1 : l.startsWith("from google.protobuf") ? 2 : 3;
     return [...this.lines].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   }
-}
-
-/** Text of a docstring from a comment plus an origin line; undefined when there is nothing to say. */
-function docText(comments: { leading?: string; trailing?: string }, origin?: string): string | undefined {
-  const parts = [comments.leading, comments.trailing].filter((c): c is string => c !== undefined && c.trim() !== "");
-  if (origin !== undefined) parts.push(origin);
-  return parts.length === 0 ? undefined : parts.map((p) => p.trim()).join("\n\n");
 }
 
 const literalOf = (names: readonly string[]): string =>

@@ -6,12 +6,12 @@ import type { JSDocStructure, OptionalKind, WriterFunction } from "ts-morph";
 import { tsServiceMethodNames } from "../../model/names";
 import { isOnewayMethod } from "../../model/options";
 import { TS_EVENT_MEMBER_NAMES } from "../../model/reserved";
+import { type MethodKind, methodKind, rpcDeclaration } from "../../model/rpc";
 import type { Method, Service } from "../../model/types";
 import { docs } from "./comments";
 import type { FileContext } from "./context";
 
-/** The runtime's `MethodKind` of a method. */
-export type MethodKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
+export { type MethodKind, methodKind } from "../../model/rpc";
 
 /** What the per-service emitters need to know about one method. */
 export interface MethodInfo {
@@ -28,11 +28,6 @@ export interface MethodInfo {
   readonly output: string;
   /** `"<package>.<Service>/<Method>"`, PZMQ/1 section 5.1 (also the event topic, section 7). */
   readonly path: string;
-}
-
-export function methodKind(m: Pick<Method, "clientStreaming" | "serverStreaming">): MethodKind {
-  if (m.clientStreaming) return m.serverStreaming ? "bidi_streaming" : "client_streaming";
-  return m.serverStreaming ? "server_streaming" : "unary";
 }
 
 /** Facts of every method of a service, in declaration order. */
@@ -55,13 +50,7 @@ export function methodInfos(ctx: FileContext, s: Service, events: boolean): Meth
 
 /** The method as declared: `rpc Get(pkg.Req) returns (stream pkg.Resp);`, with the options that matter. */
 export function rpcDecl(info: MethodInfo): string {
-  const m = info.method;
-  const opts = [
-    ...(info.oneway ? ["option (protozmq.oneway) = true;"] : []),
-    ...(m.deprecated ? ["option deprecated = true;"] : []),
-  ];
-  const sig = `rpc ${m.name}(${m.clientStreaming ? "stream " : ""}${m.inputType}) returns (${m.serverStreaming ? "stream " : ""}${m.outputType})`;
-  return opts.length === 0 ? `${sig};` : `${sig} { ${opts.join(" ")} }`;
+  return rpcDeclaration(info.method, info.oneway);
 }
 
 /** Break generated prose into lines of at most `width` characters (schema comments are kept as written). */

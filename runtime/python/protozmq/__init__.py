@@ -33,6 +33,7 @@ from .errors import RpcError
 from .events import AsyncSubscriber, Event, Publisher, Subscriber
 from .metadata import Metadata, MetadataLike, MetadataValue
 from .method import MethodDescriptor, MethodKind
+from .runtime_api import RUNTIME_API, check_runtime_api
 from .server import AsyncServer, Server, ServicerContext
 from .status import StatusCode
 
@@ -52,6 +53,7 @@ __all__ = [
     "MethodDescriptor",
     "MethodKind",
     "Publisher",
+    "RUNTIME_API",
     "ResponseStream",
     "RpcError",
     "Server",
@@ -59,4 +61,5 @@ __all__ = [
     "StatusCode",
     "Subscriber",
     "__version__",
+    "check_runtime_api",
 ]

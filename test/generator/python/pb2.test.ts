@@ -61,9 +61,10 @@ describe("renderPb2", () => {
 });
 
 describe("emitPython", () => {
-  test("writes a module and a stub per target, never for well-known types", () => {
+  test("writes a module and a stub per target, never for well-known types, and services next to them", () => {
     const model = modelA();
     const files = emitPython({ ...model, targets: ["google/protobuf/timestamp.proto", "a.proto"], file: model.file, message: model.message, enum: model.enum, lookup: model.lookup });
-    expect(files.map((f) => f.path)).toEqual(["a_pb2.py", "a_pb2.pyi"]);
+    // a.proto has `service Svc`: its services module comes after the message module and stub.
+    expect(files.map((f) => f.path)).toEqual(["a_pb2.py", "a_pb2.pyi", "a_pzmq.py"]);
   });
 });

@@ -2,7 +2,7 @@
 
 Generation runs once per pytest process: protozmq's emitter (through gen-python.js, straight from the
 TypeScript sources) and protoc from grpcio-tools, over every .proto under schemas/, each into its own
-temporary directory.
+temporary directory. `services_output()` adds the service edge cases of services/edge/ to a run of its own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ REPO = pathlib.Path(__file__).resolve().parents[3]
 SCHEMAS = REPO / "schemas"
 BUNDLED = REPO / "generator" / "parse" / "include"
 DRIVER = REPO / "test" / "generator" / "python" / "gen-python.js"
+#: Inputs of the generated-services tests: edge-case schemas (`edge/*.proto`) and typed usage files.
+SERVICES = REPO / "test" / "generator" / "python" / "services"
+#: The runtime package's root; mypy needs it on MYPYPATH (it cannot follow an editable install's hook).
+RUNTIME = REPO / "runtime" / "python"
 
 
 def schema_files() -> list[str]:
@@ -44,6 +48,26 @@ def protozmq_output() -> tuple[pathlib.Path, pathlib.Path]:
     cmd = [node, str(DRIVER), "--out", str(py), "--descriptors", str(desc), "-I", str(SCHEMAS)]
     subprocess.run(cmd + [str(SCHEMAS / f) for f in schema_files()], check=True, cwd=REPO)
     return py, desc
+
+
+def _generate(out: pathlib.Path, include: list[pathlib.Path], files: list[pathlib.Path]) -> None:
+    node = shutil.which("node")
+    assert node is not None, "node is needed to run the protozmq generator"
+    cmd = [node, str(DRIVER), "--out", str(out), *(f"-I{i}" for i in include), *map(str, files)]
+    subprocess.run(cmd, check=True, cwd=REPO)
+
+
+@functools.lru_cache(maxsize=None)
+def services_output() -> pathlib.Path:
+    """Python package root written by protozmq for all schemas plus services/edge/*.proto, in one run.
+
+    Holds `_pb2.py`, `.pyi` and, for files with services, `_pzmq.py` modules; its own directory, so
+    importing these modules in-process never meets the other tests' output.
+    """
+    out = _tmpdir("py-services")
+    edge = sorted((SERVICES / "edge").glob("*.proto"))
+    _generate(out, [SCHEMAS, SERVICES], [SCHEMAS / f for f in schema_files()] + edge)
+    return out
 
 
 def _protoc(*args: str) -> None:
@@ -82,8 +106,20 @@ def module_name(proto: str) -> str:
     return pb2_relpath(proto)[: -len(".py")].replace("/", ".")
 
 
+def pzmq_relpath(proto: str) -> str:
+    """`game/analysis.proto` -> `game/analysis_pzmq.py`: the services module next to the `_pb2.py`."""
+    return proto[: -len(".proto")].replace("-", "_") + "_pzmq.py"
+
+
 def mypy_command() -> list[str]:
     return [sys.executable, "-m", "mypy"]
+
+
+def mypy_env() -> dict[str, str]:
+    """The environment of a mypy run over generated services: the runtime package on MYPYPATH."""
+    env = dict(os.environ)
+    env["MYPYPATH"] = os.pathsep.join(p for p in [str(RUNTIME), env.get("MYPYPATH", "")] if p)
+    return env
 
 
 def env_with_pythonpath(path: pathlib.Path) -> dict[str, str]:
