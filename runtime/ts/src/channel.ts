@@ -251,7 +251,7 @@ export class Channel {
 
   /**
    * Fails every open call with CANCELLED (telling the server with CANCEL, best effort), then
-   * closes the socket with linger 0. Idempotent.
+   * closes the socket with a short linger (100 ms). Idempotent.
    *
    * @example
    * ```ts

@@ -25,7 +25,7 @@ import {
 import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
 import { CallOwner, onServerDeadline, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
-import { Status } from "./status.js";
+import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
@@ -403,7 +403,10 @@ export class ServerCore implements CallOwner {
     let details: Uint8Array | undefined;
     let trailers = call.trailer;
     if (err instanceof RpcError) {
-      code = err.code === Status.OK ? Status.UNKNOWN : err.code;
+      // The wire carries 0..16 (PZMQ/1 6): any other number a handler chose goes out as UNKNOWN with
+      // its message, which is how a receiver would read it, instead of failing to encode. OK is no error.
+      code = statusFromCode(err.code);
+      if (code === Status.OK) code = Status.UNKNOWN;
       message = err.message;
       details = err.details;
       if (err.metadata.size > 0) trailers = trailers === undefined ? err.metadata : trailers.clone().merge(err.metadata);

@@ -79,6 +79,21 @@ describe.each(TRANSPORTS)("unary over %s", (t) => {
     }
   });
 
+  it("sends a status code outside 0..16 as UNKNOWN, keeping its message", async () => {
+    // Regression: the server failed to encode such a code and answered INTERNAL "failed to encode
+    // the trailers" (found by the interop suite: EchoStatus.code is an int32 the client chooses).
+    const { endpoint } = await startServer(sockets, t, (s) =>
+      s.addMethod(Fail, (req) => {
+        throw new RpcError(Number(req) as Status, `code ${req}`, { metadata: { "x-why": "because" } });
+      }),
+    );
+    const ch = await connect(sockets, endpoint);
+    for (const code of ["-1", "17", "65541", "2.5", "0"]) {
+      const err = (await ch.unary(Fail, code).catch((e) => e)) as RpcError;
+      expect([err.code, err.message, err.metadata.get("x-why")]).toEqual([Status.UNKNOWN, `code ${code}`, "because"]);
+    }
+  });
+
   it("turns a handler exception into UNKNOWN and keeps serving", async () => {
     const { endpoint } = await startServer(sockets, t, (s) =>
       s
