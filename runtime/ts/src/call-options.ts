@@ -3,7 +3,7 @@
  * passes to it: the seam between generated clients/servers and the transport.
  */
 import type { PartialMessage } from "./codec/index.js";
-import { Metadata } from "./metadata.js";
+import { Metadata, type MetadataInit } from "./metadata.js";
 
 /**
  * Encodes and decodes one message type. Structural on purpose: generated `MessageType<T>` codecs
@@ -63,7 +63,7 @@ export interface MethodDescriptor<I, O> {
  * const reply = await channel.unary(Evaluate, req, {
  *   timeoutMs: 50,
  *   signal: ac.signal,
- *   metadata: new Metadata({ "x-request-id": "r-17" }),
+ *   metadata: { "x-request-id": "r-17" },
  *   onHeader: (h) => console.log("server", h.get("x-server")),
  *   onTrailer: (t) => console.log("cost", t.get("x-cost")),
  * });
@@ -78,8 +78,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Aborting it fails the call locally with CANCELLED and sends CANCEL to the server. */
   signal?: AbortSignal;
-  /** Request headers. Keys lower-case; `-bin` keys carry bytes. */
-  metadata?: Metadata;
+  /**
+   * Request headers: a `Metadata`, or anything it is built from (`{ "x-trace": "1" }`, entry pairs).
+   * Keys lower-case; `-bin` keys carry bytes.
+   */
+  metadata?: MetadataInit;
   /** Called once with the server's response headers (possibly empty), before the first message. */
   onHeader?: (headers: Metadata) => void;
   /** Called once with the trailers when the call ends with a status from the server (OK or not). */

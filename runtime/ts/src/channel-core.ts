@@ -7,7 +7,7 @@ import * as zmq from "zeromq";
 import type { ChannelOptions } from "./channel.js";
 import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
 import { RpcError } from "./errors.js";
-import { Metadata } from "./metadata.js";
+import { Metadata, toMetadata } from "./metadata.js";
 import {
   checkFraming,
   decodeHeader,
@@ -217,7 +217,7 @@ export class ChannelCore {
     const wireTimeout = timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs));
     let header: Buffer;
     try {
-      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), options?.metadata);
+      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), toMetadata(options?.metadata));
     } catch (err) {
       return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
     }

@@ -19,6 +19,7 @@
  *
  * Files: channel.ts (this public API), channel-core.ts (call table, writer and reader loops).
  */
+import { toMetadata } from "./metadata.js";
 import { CallOptions, MethodDescriptor } from "./call-options.js";
 import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER, tooLarge } from "./channel-core.js";
 import { RpcError } from "./errors.js";
@@ -241,7 +242,7 @@ export class Channel {
       const wire = timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs));
       let header: Buffer;
       try {
-        header = encodeRequest(this.core.nextId(), Flag.HAS_MESSAGE | Flag.END | Flag.ONEWAY, wire, methodBytes(method.path), options?.metadata);
+        header = encodeRequest(this.core.nextId(), Flag.HAS_MESSAGE | Flag.END | Flag.ONEWAY, wire, methodBytes(method.path), toMetadata(options?.metadata));
       } catch (err) {
         return reject(new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err }));
       }

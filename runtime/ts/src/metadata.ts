@@ -246,3 +246,16 @@ function checkValue(key: string, value: MetadataValue): void {
 function copyValue(v: MetadataValue): MetadataValue {
   return typeof v === "string" ? v : new Uint8Array(v);
 }
+
+/**
+ * A `Metadata` from call options: the same object when it already is one (no copy on the hot path),
+ * a new one built from anything else, `undefined` for none.
+ *
+ * @example
+ * ```ts
+ * toMetadata({ "x-trace": "1" })?.get("x-trace"); // "1"
+ * ```
+ */
+export function toMetadata(init: MetadataInit | undefined): Metadata | undefined {
+  return init === undefined || init instanceof Metadata ? init : new Metadata(init);
+}

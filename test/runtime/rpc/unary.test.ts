@@ -59,6 +59,21 @@ describe.each(TRANSPORTS)("unary over %s", (t) => {
     expect(tr.get("t-bin")).toEqual(new Uint8Array([1, 2, 3]));
   });
 
+  it("takes request headers as a plain object too", async () => {
+    const seen = deferred<Metadata>();
+    const { endpoint } = await startServer(sockets, t, (s) =>
+      s.addMethod(Meta, (req, ctx) => {
+        seen.resolve(ctx.metadata);
+        return req;
+      }),
+    );
+    const ch = await connect(sockets, endpoint);
+    await ch.unary(Meta, "x", { metadata: { "x-trace": "t-1", "id-bin": new Uint8Array([7]) } });
+    const got = await seen.promise;
+    expect(got.get("x-trace")).toBe("t-1");
+    expect(got.get("id-bin")).toEqual(new Uint8Array([7]));
+  });
+
   it("keeps status codes, messages, details and trailers exactly", async () => {
     const messages = ["", "  spaces  ", "tab\tnewline\n", "non-BMP 🦄𝄞 «é»", "\u0000nul", "x".repeat(70000)];
     const { endpoint } = await startServer(sockets, t, (s) =>
