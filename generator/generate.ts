@@ -6,8 +6,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { BANNER_TEXT, type GeneratedFile } from "./model/types";
 import { loadModel } from "./parse";
-import { emitTypeScript } from "./emit/ts";
-import { emitPython } from "./emit/python";
 import { expandInputs } from "./inputs";
 
 /** What a run generates; the CLI fills it from arguments and the config file. */
@@ -49,9 +47,15 @@ export function generate(options: GenerateOptions): OutputFile[] {
   const out: OutputFile[] = [];
   if (options.tsOut !== undefined) {
     const tsOpts = options.runtimeImport !== undefined ? { runtimeImport: options.runtimeImport } : {};
+    // Each emitter is loaded only when its language is asked for: the TS one brings in ts-morph
+    // and TypeScript, about half a second of start-up a Python-only run need not pay.
+    const { emitTypeScript } = require("./emit/ts") as typeof import("./emit/ts");
     out.push(...place(options.tsOut, emitTypeScript(model, tsOpts)));
   }
-  if (options.pyOut !== undefined) out.push(...place(options.pyOut, emitPython(model)));
+  if (options.pyOut !== undefined) {
+    const { emitPython } = require("./emit/python") as typeof import("./emit/python");
+    out.push(...place(options.pyOut, emitPython(model)));
+  }
   return out;
 }
 

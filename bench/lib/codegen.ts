@@ -22,7 +22,15 @@ export interface CodegenResult {
   files: number;
   /** `runs[tool][round]` = seconds. */
   runs: Record<string, number[]>;
+  /**
+   * `cpu[tool][round]` = CPU seconds of the process and its children (user + system, from
+   * `/usr/bin/time`); absent where `/usr/bin/time` is not installed. In the JSON report only.
+   */
+  cpu?: Record<string, number[]>;
 }
+
+/** GNU time, to read each run's CPU time (Node has no rusage of a child). */
+const TIME = "/usr/bin/time";
 
 export const CODEGEN_TOOLS = ["protozmq (TS)", "protoc + protoc-gen-es", "protozmq (Python)", "protoc --python_out"] as const;
 
@@ -42,18 +50,31 @@ export async function codegen(files: number, rounds: number, timeoutMs: number):
       "protoc --python_out": (out) => [PYTHON, ["-m", "grpc_tools.protoc", `--python_out=${out}`, "-I", src, "-I", WKT_INCLUDE, ...protos]],
     };
     const runs: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
+    const timed = fs.existsSync(TIME);
+    const cpuFile = path.join(dir, "cpu.txt");
     for (let r = 0; r < rounds; r++) {
       for (const tool of CODEGEN_TOOLS) {
         const out = path.join(dir, `out-${r}-${tool.replace(/\W+/g, "_")}`);
         fs.mkdirSync(out, { recursive: true });
         const [cmd, args] = commands[tool]!(out);
+        // GNU time adds ~1 ms of its own; wall time is still taken here, around the whole command.
+        const [c, a] = timed ? [TIME, ["-f", "%U %S", "-o", cpuFile, cmd, ...args]] : [cmd, args];
         const t0 = performance.now();
-        await runProgram(tool, cmd, args, undefined, timeoutMs);
+        await runProgram(tool, c, a, undefined, timeoutMs);
         (runs[tool] ??= []).push((performance.now() - t0) / 1000);
+        if (timed) {
+          const [user, sys] = fs.readFileSync(cpuFile, "utf8").trim().split(/\s+/).slice(-2).map(Number);
+          (cpu[tool] ??= []).push((user ?? NaN) + (sys ?? NaN));
+        }
         fs.rmSync(out, { recursive: true, force: true });
       }
     }
-    return { files, runs };
+    if (timed) {
+      const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+      process.stderr.write(`codegen CPU seconds (median): ${CODEGEN_TOOLS.map((t) => `${t} ${med(cpu[t]!).toFixed(2)}`).join(", ")}\n`);
+    }
+    return timed ? { files, runs, cpu } : { files, runs };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

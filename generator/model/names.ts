@@ -73,13 +73,62 @@ export function tsSafeIdentifier(name: string): string {
     : name;
 }
 
-/**
- * The exported TS name of a message or enum: the nesting path joined with `_` (`Outer_Inner`), as
- * protobuf-es and ts-proto do, escaped if it clashes with a keyword or a global (`Object` -> `Object$`).
- */
-export function tsTypeName(type: Pick<Message | Enum, "fullName" | "file">, pkg: string): string {
+/** The name a message or enum would have without clashes: its nesting path joined with `_`, escaped. */
+function tsIdealTypeName(type: Pick<Message | Enum, "fullName">, pkg: string): string {
   const local = pkg === "" ? type.fullName : type.fullName.slice(pkg.length + 1);
   return tsSafeIdentifier(local.split(".").join("_"));
+}
+
+/** What protobuf-es appends to the i-th try of a taken name: nothing, `$`, `$1`, `$2`, ... */
+function clashSalt(i: number): string {
+  return i === 0 ? "" : i === 1 ? "$" : `$${i - 1}`;
+}
+
+/** Names given by {@link tsFileTypeNames}, by type, and the files already named. */
+const assignedTypeNames = new WeakMap<object, string>();
+const namedFiles = new WeakMap<object, ReadonlyMap<Message | Enum, string>>();
+
+/**
+ * The exported TS names of every message and enum of a file, clashes resolved. Joining the nesting
+ * path with `_` can give two types one name (`M.Inner` and a top-level `M_Inner`; `M.Kind` and an
+ * enum `M_Kind`). protobuf-es's rule (`allNames` in protoplugin's names.ts) settles it: types claim
+ * their names in its order (each message, then its nested messages, then its nested enums; the
+ * top-level enums last), and a type whose name is taken tries `$`, then `$1`, `$2`, ... appended.
+ * The first declared keeps the plain name, so adding a type never renames an earlier one. Proto
+ * names cannot contain `$`, so an escaped name cannot collide with a plain one, nor (ending in a
+ * salt, never in `type`) with an enum's `X$type` descriptor.
+ */
+export function tsFileTypeNames(file: Pick<ProtoFile, "package" | "messages" | "enums">): ReadonlyMap<Message | Enum, string> {
+  const known = namedFiles.get(file);
+  if (known !== undefined) return known;
+  const names = new Map<Message | Enum, string>();
+  const taken = new Set<string>();
+  const claim = (type: Message | Enum): void => {
+    const ideal = tsIdealTypeName(type, file.package);
+    let name = ideal;
+    for (let i = 1; taken.has(name); i++) name = ideal + clashSalt(i);
+    taken.add(name);
+    names.set(type, name);
+    assignedTypeNames.set(type, name);
+  };
+  const visit = (m: Message): void => {
+    claim(m);
+    m.messages.forEach(visit);
+    m.enums.forEach(claim);
+  };
+  file.messages.forEach(visit);
+  file.enums.forEach(claim);
+  namedFiles.set(file, names);
+  return names;
+}
+
+/**
+ * The exported TS name of a message or enum: the nesting path joined with `_` (`Outer_Inner`), as
+ * protobuf-es and ts-proto do, escaped if it clashes with a keyword or a global (`Object` -> `Object$`)
+ * or, once its file was named by {@link tsFileTypeNames}, with another type of the file (`Outer_Inner$`).
+ */
+export function tsTypeName(type: Pick<Message | Enum, "fullName" | "file">, pkg: string): string {
+  return assignedTypeNames.get(type) ?? tsIdealTypeName(type, pkg);
 }
 
 /** The TS enum member name of an enum value: kept as written (`COLOR_RED`), escaped if reserved. */

@@ -27,9 +27,17 @@ const NON_OPTION_KEYS: ReadonlySet<string> = new Set(["proto3_optional", "defaul
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function comments(obj: { comment: string | null } | undefined): Comments {
+/**
+ * The comments of a declaration: protobufjs's comment (the leading one, or the trailing one when
+ * there is no leading one) and the trailing one from locate.ts, once.
+ */
+function comments(obj: { comment: string | null } | undefined, trailing: string | undefined): Comments {
   const c = obj?.comment;
-  return typeof c === "string" && c.trim() !== "" ? { leading: c } : {};
+  const leading = typeof c === "string" && c.trim() !== "" && c !== trailing ? c : undefined;
+  return {
+    ...(leading !== undefined ? { leading } : {}),
+    ...(trailing !== undefined && trailing.trim() !== "" ? { trailing } : {}),
+  };
 }
 
 function options(raw: { [k: string]: unknown } | undefined, drop: ReadonlySet<string> = new Set()): Options {
@@ -98,6 +106,11 @@ export class FileBuilder {
     return { file: this.file.name, line: p.line, col: p.col };
   }
 
+  /** The trailing comment of the declaration at a locator key, if any. */
+  private trailing(key: string): string | undefined {
+    return this.file.locations.trailing.get(key);
+  }
+
   private at(key: string): SourcePos {
     return this.pos(this.file.locations.at(key));
   }
@@ -156,7 +169,7 @@ export class FileBuilder {
         fields: fields.filter((f) => f.oneof === o.name).map((f) => f.name),
         synthetic: false,
         options: options(o.options),
-        comments: comments(o),
+        comments: comments(o, this.trailing(`${local}/${o.name}`)),
         pos: this.at(`${local}/${o.name}`),
       });
     }
@@ -191,7 +204,7 @@ export class FileBuilder {
       extensionRanges: ext.ranges,
       deprecated: opts["deprecated"] === true,
       options: opts,
-      comments: comments(type),
+      comments: comments(type, this.trailing(local)),
       pos: this.at(local),
     };
     return msg;
@@ -287,7 +300,7 @@ export class FileBuilder {
       deprecated: raw["deprecated"] === true,
       jstype: jstypeOpt === "JS_STRING" ? "string" : jstypeOpt === "JS_NUMBER" ? "number" : "normal",
       options: options(raw, NON_OPTION_KEYS),
-      comments: comments(f),
+      comments: comments(f, this.trailing(key)),
       pos,
     };
     if (oneofName !== undefined) field.oneof = oneofName;
@@ -348,7 +361,7 @@ export class FileBuilder {
         number: e.values[name]!,
         deprecated: opts["deprecated"] === true,
         options: opts,
-        comments: typeof comment === "string" && comment.trim() !== "" ? { leading: comment } : {},
+        comments: comments({ comment: typeof comment === "string" ? comment : null }, this.trailing(`${local}/${name}`)),
         pos: this.at(`${local}/${name}`),
       };
     });
@@ -367,7 +380,7 @@ export class FileBuilder {
       reservedNames: reserved.names,
       deprecated: opts["deprecated"] === true,
       options: opts,
-      comments: comments(e),
+      comments: comments(e, this.trailing(local)),
       pos: this.at(local),
     };
   }
@@ -393,7 +406,7 @@ export class FileBuilder {
         deprecated: opts["deprecated"] === true,
         options: opts,
         hasBody: this.file.locations.decls.has(`${key}:body`),
-        comments: comments(m),
+        comments: comments(m, this.trailing(key)),
         pos: this.at(key),
       });
     }
@@ -406,7 +419,7 @@ export class FileBuilder {
       methods: methods.sort(byPos),
       deprecated: opts["deprecated"] === true,
       options: opts,
-      comments: comments(s),
+      comments: comments(s, this.trailing(s.name)),
       pos: this.at(s.name),
     };
   }

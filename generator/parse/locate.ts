@@ -15,7 +15,8 @@
  *   method written with a body      `Svc/Method:body` (`rpc X(A) returns (B) { ... }`)
  *   extension field (extend block)  `<scope>/+field_name`, `<scope>/+field_name:type`
  *
- * plus the imports and the syntax/edition statement, in source order.
+ * plus the imports and the syntax/edition statement, in source order, and the trailing comment of
+ * each declaration (protobufjs keeps it only when there is no leading comment).
  */
 
 export interface Pos {
@@ -50,6 +51,12 @@ export interface Locations {
   readonly syntaxPos?: Pos;
   /** Comment text before the first statement (a file header), if any. */
   readonly headerComment?: string;
+  /**
+   * Trailing comments by declaration key (message, enum, service, field, oneof, enum value, method):
+   * a comment that starts on the line of the `;` or `{` ending the declaration's head, after it,
+   * protoc's trailing comment on the same line. Text normalised as protobufjs does.
+   */
+  readonly trailing: ReadonlyMap<string, string>;
   /** Find the declaration position for a key, falling back to the file start. */
   at(key: string): Pos;
 }
@@ -61,9 +68,21 @@ interface Token {
   readonly col: number;
 }
 
-/** Tokenize proto source, dropping comments. Unterminated strings/comments just end the token stream. */
-export function tokenize(src: string): { tokens: Token[]; headerComment?: string } {
+interface CommentToken {
+  readonly line: number;
+  readonly col: number;
+  readonly text: string;
+}
+
+/** Comment text as protobufjs gives it (alternate comment mode): per line, `*` and `/` prefixes and blanks trimmed. */
+function commentText(body: string): string {
+  return body.split("\n").map((l) => l.replace(/^\s*\*?\/*/, "").trim()).join("\n").trim();
+}
+
+/** Tokenize proto source, comments apart. Unterminated strings/comments just end the token stream. */
+export function tokenize(src: string): { tokens: Token[]; comments: CommentToken[]; headerComment?: string } {
   const tokens: Token[] = [];
+  const comments: CommentToken[] = [];
   let i = 0;
   let line = 1;
   let lineStart = 0;
@@ -92,6 +111,7 @@ export function tokenize(src: string): { tokens: Token[]; headerComment?: string
       const end = src.indexOf("\n", i);
       const stop = end < 0 ? src.length : end;
       if (tokens.length === 0) header.push(src.slice(i + 2, stop).replace(/^ /, ""));
+      comments.push({ line, col: i - lineStart + 1, text: commentText(src.slice(i + 2, stop)) });
       i = stop;
       continue;
     }
@@ -99,6 +119,7 @@ export function tokenize(src: string): { tokens: Token[]; headerComment?: string
       const end = src.indexOf("*/", i + 2);
       const stop = end < 0 ? src.length : end + 2;
       if (tokens.length === 0) header.push(src.slice(i + 2, stop - 2).trim());
+      comments.push({ line, col: i - lineStart + 1, text: commentText(src.slice(i + 2, Math.max(i + 2, stop - 2))) });
       advanceNewlines(i, stop);
       i = stop;
       continue;
@@ -129,7 +150,7 @@ export function tokenize(src: string): { tokens: Token[]; headerComment?: string
     i++;
   }
   const headerComment = header.length > 0 ? header.join("\n").trim() : undefined;
-  return headerComment === undefined ? { tokens } : { tokens, headerComment };
+  return headerComment === undefined ? { tokens, comments } : { tokens, comments, headerComment };
 }
 
 type ScopeKind = "file" | "message" | "enum" | "service" | "oneof" | "extend";
@@ -143,7 +164,7 @@ const LABELS = new Set(["optional", "required", "repeated"]);
 
 /** Scan a file's text and return declaration positions. Never throws on malformed input. */
 export function locate(src: string): Locations {
-  const { tokens, headerComment } = tokenize(src);
+  const { tokens, comments, headerComment } = tokenize(src);
   const decls = new Map<string, Pos>();
   const defaults = new Map<string, RawDefault>();
   const lastDecls = new Map<string, Pos>();
@@ -329,6 +350,7 @@ export function locate(src: string): Locations {
   const at = (key: string): Pos => decls.get(key) ?? { line: 1, col: 1 };
   return {
     decls,
+    trailing: trailingComments(tokens, comments, decls),
     lastDecls,
     defaults,
     groups,
@@ -338,6 +360,41 @@ export function locate(src: string): Locations {
     ...(syntaxPos ? { syntaxPos } : {}),
     ...(headerComment !== undefined ? { headerComment } : {}),
   };
+}
+
+/**
+ * The trailing comment of each declaration in `decls` (keys of sub-positions, `:type`, `#7`, `+ext`,
+ * are skipped): from the declaration's first token, the head ends at the first `;` or `{` outside
+ * brackets; a comment starting after it on the same line, with no token between, trails it.
+ */
+function trailingComments(tokens: readonly Token[], comments: readonly CommentToken[], decls: ReadonlyMap<string, Pos>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (comments.length === 0) return out;
+  const byLine = new Map<number, CommentToken>();
+  for (const c of comments) if (!byLine.has(c.line)) byLine.set(c.line, c);
+  const index = new Map<string, number>();
+  tokens.forEach((t, i) => index.set(`${t.line}:${t.col}`, i));
+  for (const [key, pos] of decls) {
+    if (/[:#+]/.test(key)) continue;
+    const start = index.get(`${pos.line}:${pos.col}`);
+    if (start === undefined) continue;
+    let depth = 0;
+    for (let k = start; k < tokens.length; k++) {
+      const t = tokens[k]!;
+      if (t.text === "(" || t.text === "[") depth++;
+      else if (t.text === ")" || t.text === "]") depth--;
+      else if (depth <= 0 && t.text === "}") break;
+      else if (depth <= 0 && (t.text === ";" || t.text === "{")) {
+        const c = byLine.get(t.line);
+        const next = tokens[k + 1];
+        if (c !== undefined && c.col > t.col && c.text !== "" && !(next !== undefined && next.line === t.line && next.col < c.col)) {
+          out.set(key, c.text);
+        }
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 const SIMPLE_ESCAPES: { readonly [c: string]: number } = {

@@ -138,6 +138,52 @@ describe("parse: fixtures", () => {
     expect(model.file("comments/comments.proto").comments.leading).toBeDefined();
   });
 
+  test("trailing comments are carried next to leading ones, on every kind of declaration", () => {
+    const file = model.file("comments/comments.proto");
+    const svc = file.services.find((s) => s.name === "Commenter")!;
+    expect(svc.comments).toEqual({ leading: "Leading comment of the service `Commenter`.", trailing: "Trailing comment of `Commenter`." });
+    const [get, stream] = svc.methods;
+    expect(get!.comments).toEqual({ leading: "Leading comment of the method `Get`.", trailing: "Trailing comment of `Get`." });
+    expect(stream!.comments.trailing).toBe("Trailing comment of `Stream`.");
+    const doc = file.messages.find((m) => m.name === "Documented")!;
+    expect(doc.comments.trailing).toBe("Trailing comment of `Documented`, after the brace.");
+    expect(doc.fields.find((f) => f.name === "id")!.comments).toEqual({ leading: "Leading comment of `id`.", trailing: "Trailing comment of `id`." });
+    expect(doc.fields.find((f) => f.name === "name")!.comments.trailing).toBe("Trailing block comment of `name`.");
+    const state = doc.enums[0]!;
+    expect(state.comments.trailing).toBe("Trailing comment of `State`.");
+    // Without a leading comment, protobufjs already hands the trailing one over: it is kept once, as trailing.
+    expect(state.values.find((v) => v.name === "STATE_READY")!.comments).toEqual({ trailing: "Trailing comment of `STATE_READY`." });
+  });
+
+  test("a trailing comment belongs to the declaration whose `;` or `{` it follows on the same line", () => {
+    const dir = tmpProtos({
+      "t.proto": [
+        `syntax = "proto3";`,
+        `service S { // after the brace`,
+        `  rpc A(M) returns (M); /* block, after the semicolon */`,
+        `  rpc B(M) returns (M) { option deprecated = true; } // after a one-line body: no head comment`,
+        `  // leading of C`,
+        `  rpc C(M) returns (M) {`,
+        `  }`,
+        `}`,
+        `message M { int32 x = 1 [deprecated = true]; // after the options`,
+        `  int32 y = 2; }`,
+      ].join("\n"),
+    });
+    try {
+      const file = loadModel([path.join(dir, "t.proto")], { includeDirs: [dir] }).file("t.proto");
+      const s = file.services[0]!;
+      expect(s.comments).toEqual({ trailing: "after the brace" });
+      expect(s.methods.map((m) => m.comments)).toEqual([
+        { trailing: "block, after the semicolon" }, {}, { leading: "leading of C" },
+      ]);
+      expect(file.messages[0]!.comments).toEqual({});
+      expect(file.messages[0]!.fields.map((f) => f.comments)).toEqual([{ trailing: "after the options" }, {}]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("positions point at declarations", () => {
     const file = model.file("scalars/scalars.proto");
     const text = fs.readFileSync(path.join(SCHEMAS, "scalars/scalars.proto"), "utf8").split("\n");

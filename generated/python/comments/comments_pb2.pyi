@@ -35,13 +35,21 @@ class _KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Kind.ValueType],
 class Kind(_Kind, metaclass=_KindEnumTypeWrapper):
     """Leading comment of the top-level enum `Kind`.
 
+    Trailing comment of `Kind`.
+
     @generated from enum protozmq.fixtures.comments.Kind
     """
 
 KIND_UNSPECIFIED: Global___Kind.ValueType  # 0
-"""Leading comment of `KIND_UNSPECIFIED`."""
+"""Leading comment of `KIND_UNSPECIFIED`.
+
+Trailing comment of `KIND_UNSPECIFIED`.
+"""
 KIND_SPECIAL: Global___Kind.ValueType  # 1
-"""Leading comment of `KIND_SPECIAL`."""
+"""Leading comment of `KIND_SPECIAL`.
+
+Trailing comment of `KIND_SPECIAL`.
+"""
 Global___Kind: _typing.TypeAlias = Kind
 
 @_typing.final
@@ -50,6 +58,8 @@ class Documented(_message.Message):
     It spans two lines, with **markdown**, `code`, <b>html-like tags</b> and
     characters that need escaping in generated code: */ and /* and \"\"\" and
     ''' and a backslash \\ and ${template} and {{handlebars}}.
+
+    Trailing comment of `Documented`, after the brace.
 
     @generated from message protozmq.fixtures.comments.Documented
     """
@@ -69,11 +79,16 @@ class Documented(_message.Message):
     class State(_State, metaclass=_StateEnumTypeWrapper):
         """Leading comment of the nested enum `State`.
 
+        Trailing comment of `State`.
+
         @generated from enum protozmq.fixtures.comments.Documented.State
         """
 
     STATE_UNSPECIFIED: Global___Documented.State.ValueType  # 0
-    """Leading comment of `STATE_UNSPECIFIED`."""
+    """Leading comment of `STATE_UNSPECIFIED`.
+
+    Trailing comment of `STATE_UNSPECIFIED`.
+    """
     STATE_READY: Global___Documented.State.ValueType  # 1
     """Trailing comment of `STATE_READY`."""
     STATE_DONE: Global___Documented.State.ValueType  # 2
@@ -83,6 +98,8 @@ class Documented(_message.Message):
     class Part(_message.Message):
         """Leading comment of the nested message `Part`.
 
+        Trailing comment of `Part`.
+
         @generated from message protozmq.fixtures.comments.Documented.Part
         """
 
@@ -91,6 +108,8 @@ class Documented(_message.Message):
         TEXT_FIELD_NUMBER: _builtins.int
         text: _builtins.str
         """Leading comment of `Part.text`.
+
+        Trailing comment of `Part.text`.
 
         @generated from field: string text = 1
         """
@@ -135,10 +154,14 @@ class Documented(_message.Message):
     id: _builtins.int
     """Leading comment of `id`.
 
+    Trailing comment of `id`.
+
     @generated from field: int32 id = 1
     """
     name: _builtins.str
     """Leading block comment of `name`.
+
+    Trailing block comment of `name`.
 
     @generated from field: string name = 2
     """
@@ -147,10 +170,14 @@ class Documented(_message.Message):
     text: _builtins.str
     """Leading comment of `text`.
 
+    Trailing comment of `text`.
+
     @generated from field: string text = 5
     """
     state: Global___Documented.State.ValueType
     """Leading comment of `state`.
+
+    Trailing comment of `state`.
 
     @generated from field: protozmq.fixtures.comments.Documented.State state = 7
     """
@@ -165,11 +192,15 @@ class Documented(_message.Message):
     def part(self) -> Global___Documented.Part:
         """Leading comment of `part`.
 
+        Trailing comment of `part`.
+
         @generated from field: protozmq.fixtures.comments.Documented.Part part = 6
         """
     @_builtins.property
     def parts(self) -> _containers.MessageMap[_builtins.str, Global___Documented.Part]:
         """Non-ASCII in a comment: déjà vu, 日本語, emoji 😀.
+
+        Trailing comment of the map field `parts`.
 
         @generated from field: map<string, protozmq.fixtures.comments.Documented.Part> parts = 8
         """

@@ -37,6 +37,8 @@ __all__ = [
 class CommenterMethods:
     """Leading comment of the service `Commenter`.
 
+    Trailing comment of `Commenter`.
+
     The method descriptors of the service: the path each call names, its kind and the
     (de)serializers of its messages. ``CommenterClient``, ``CommenterAsyncClient`` and
     ``add_CommenterServicer_to_server`` use them; a ``protozmq.Channel`` or ``protozmq.Server``
@@ -64,6 +66,8 @@ class CommenterMethods:
 
 class CommenterClient:
     """Leading comment of the service `Commenter`.
+
+    Trailing comment of `Commenter`.
 
     Blocking client of the service over a ``protozmq.Channel`` (thread-safe: share one channel among
     the clients of one server). Streaming methods return the stream, to iterate.
@@ -109,6 +113,8 @@ class CommenterClient:
     ):
         """Leading comment of the method `Get`.
 
+        Trailing comment of `Get`.
+
         @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
         """
         if with_call:
@@ -129,6 +135,8 @@ class CommenterClient:
         """Leading comment of the method `Stream`, a server-streaming method
         whose body has options braces.
 
+        Trailing comment of `Stream`.
+
         @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
         """
         return self._channel.server_stream(
@@ -138,6 +146,8 @@ class CommenterClient:
 
 class CommenterAsyncClient:
     """Leading comment of the service `Commenter`.
+
+    Trailing comment of `Commenter`.
 
     asyncio client of the service over a ``protozmq.AsyncChannel`` (use it from one event loop).
     Unary and client-streaming methods are coroutines; streaming methods return the stream at once,
@@ -184,6 +194,8 @@ class CommenterAsyncClient:
     ):
         """Leading comment of the method `Get`.
 
+        Trailing comment of `Get`.
+
         @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
         """
         if with_call:
@@ -204,6 +216,8 @@ class CommenterAsyncClient:
         """Leading comment of the method `Stream`, a server-streaming method
         whose body has options braces.
 
+        Trailing comment of `Stream`.
+
         @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
         """
         return self._channel.server_stream(
@@ -213,6 +227,8 @@ class CommenterAsyncClient:
 
 class CommenterServicer:
     """Leading comment of the service `Commenter`.
+
+    Trailing comment of `Commenter`.
 
     Base class of a blocking implementation of the service, for a ``protozmq.Server`` (methods run
     on its worker threads): subclass it, override the methods you implement and register it with
@@ -230,6 +246,8 @@ class CommenterServicer:
     ) -> comments_dot_comments__pb2.Bare:
         """Leading comment of the method `Get`.
 
+        Trailing comment of `Get`.
+
         @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
         """
         raise protozmq.RpcError(
@@ -243,6 +261,8 @@ class CommenterServicer:
         """Leading comment of the method `Stream`, a server-streaming method
         whose body has options braces.
 
+        Trailing comment of `Stream`.
+
         Return or ``yield`` the responses; check ``context.cancelled()`` in long loops.
 
         @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
@@ -255,6 +275,8 @@ class CommenterServicer:
 
 class CommenterAsyncServicer:
     """Leading comment of the service `Commenter`.
+
+    Trailing comment of `Commenter`.
 
     Base class of an asyncio implementation of the service, for a ``protozmq.AsyncServer``: subclass
     it, override the methods you implement (``async def``) and register it with
@@ -272,6 +294,8 @@ class CommenterAsyncServicer:
     ) -> comments_dot_comments__pb2.Bare:
         """Leading comment of the method `Get`.
 
+        Trailing comment of `Get`.
+
         @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
         """
         raise protozmq.RpcError(
@@ -284,6 +308,8 @@ class CommenterAsyncServicer:
     ) -> AsyncIterable[comments_dot_comments__pb2.Documented]:
         """Leading comment of the method `Stream`, a server-streaming method
         whose body has options braces.
+
+        Trailing comment of `Stream`.
 
         Override it with an async generator (``async def`` that ``yield``s the responses); it is
         cancelled when the call ends early.
@@ -309,6 +335,8 @@ def add_CommenterServicer_to_server(
     server: protozmq.Server | protozmq.AsyncServer,
 ) -> None:
     """Leading comment of the service `Commenter`.
+
+    Trailing comment of `Commenter`.
 
     Registers every method of the service on ``server``, each calling ``servicer``: a
     ``CommenterServicer`` on a ``protozmq.Server``, a ``CommenterAsyncServicer`` on a

@@ -40,6 +40,25 @@ NOTHING_UNSPECIFIED: Global___Nothing.ValueType  # 0
 undefined: Global___Nothing.ValueType  # 3
 Global___Nothing: _typing.TypeAlias = Nothing
 
+class _Outer_Kind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _typing.TypeAlias = ValueType
+
+class _Outer_KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Outer_Kind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    OUTER_KIND_UNSPECIFIED: _Outer_Kind.ValueType  # 0
+    OUTER_KIND_FLAT: _Outer_Kind.ValueType  # 1
+
+class Outer_Kind(_Outer_Kind, metaclass=_Outer_KindEnumTypeWrapper):
+    """Declared after `Outer.Kind`, so it is `Outer_Kind$` in TS.
+
+    @generated from enum protozmq.fixtures.name_clash.Outer_Kind
+    """
+
+OUTER_KIND_UNSPECIFIED: Global___Outer_Kind.ValueType  # 0
+OUTER_KIND_FLAT: Global___Outer_Kind.ValueType  # 1
+Global___Outer_Kind: _typing.TypeAlias = Outer_Kind
+
 @_typing.final
 class Clash(_message.Message):
     """Fields named after JS object-prototype members, JS and Python keywords,
@@ -301,3 +320,101 @@ class Cases(_message.Message):
     def WhichOneof(self, oneof_group: _typing.Literal["class_", b"class_"]) -> _typing.Literal["nothing", "object"] | None: ...
 
 Global___Cases: _typing.TypeAlias = Cases
+
+@_typing.final
+class Outer(_message.Message):
+    """A nested message and a top-level one that join to the same TS name: `Outer.Inner` and
+    `Outer_Inner` both want `Outer_Inner`. As in protobuf-es, types claim names in declaration
+    order, messages depth first: `Outer.Inner` comes first and keeps `Outer_Inner`; the top-level
+    message becomes `Outer_Inner$`. The same goes for enums (`Outer.Kind` vs `Outer_Kind`).
+
+    @generated from message protozmq.fixtures.name_clash.Outer
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Kind:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _typing.TypeAlias = ValueType
+
+    class _KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[Global___Outer._Kind.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        KIND_UNSPECIFIED: Global___Outer._Kind.ValueType  # 0
+        KIND_NESTED: Global___Outer._Kind.ValueType  # 1
+
+    class Kind(_Kind, metaclass=_KindEnumTypeWrapper):
+        """@generated from enum protozmq.fixtures.name_clash.Outer.Kind"""
+
+    KIND_UNSPECIFIED: Global___Outer.Kind.ValueType  # 0
+    KIND_NESTED: Global___Outer.Kind.ValueType  # 1
+
+    @_typing.final
+    class Inner(_message.Message):
+        """@generated from message protozmq.fixtures.name_clash.Outer.Inner"""
+
+        DESCRIPTOR: _descriptor.Descriptor
+
+        TEXT_FIELD_NUMBER: _builtins.int
+        text: _builtins.str
+        """@generated from field: string text = 1"""
+        def __init__(
+            self,
+            *,
+            text: _builtins.str = ...,
+        ) -> None: ...
+        def HasField(self, field_name: _typing.NoReturn) -> _builtins.bool: ...
+        def ClearField(self, field_name: _typing.Literal["text", b"text"]) -> None: ...
+
+    INNER_FIELD_NUMBER: _builtins.int
+    FLAT_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    FLAT_KIND_FIELD_NUMBER: _builtins.int
+    kind: Global___Outer.Kind.ValueType
+    """@generated from field: protozmq.fixtures.name_clash.Outer.Kind kind = 3"""
+    flat_kind: Global___Outer_Kind.ValueType
+    """@generated from field: protozmq.fixtures.name_clash.Outer_Kind flat_kind = 4"""
+    @_builtins.property
+    def inner(self) -> Global___Outer.Inner:
+        """@generated from field: protozmq.fixtures.name_clash.Outer.Inner inner = 1"""
+    @_builtins.property
+    def flat(self) -> Global___Outer_Inner:
+        """@generated from field: protozmq.fixtures.name_clash.Outer_Inner flat = 2"""
+    def __init__(
+        self,
+        *,
+        inner: Global___Outer.Inner | None = ...,
+        flat: Global___Outer_Inner | None = ...,
+        kind: Global___Outer.Kind.ValueType = ...,
+        flat_kind: Global___Outer_Kind.ValueType = ...,
+    ) -> None: ...
+    def HasField(self, field_name: _typing.Literal["flat", b"flat", "inner", b"inner"]) -> _builtins.bool: ...
+    def ClearField(self, field_name: _typing.Literal["flat", b"flat", "flat_kind", b"flat_kind", "inner", b"inner", "kind", b"kind"]) -> None: ...
+
+Global___Outer: _typing.TypeAlias = Outer
+
+@_typing.final
+class Outer_Inner(_message.Message):
+    """Declared after `Outer`, so it gets the escaped name `Outer_Inner$` in TS.
+
+    @generated from message protozmq.fixtures.name_clash.Outer_Inner
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NUMBER_FIELD_NUMBER: _builtins.int
+    NESTED_FIELD_NUMBER: _builtins.int
+    number: _builtins.int
+    """@generated from field: int32 number = 1"""
+    @_builtins.property
+    def nested(self) -> Global___Outer.Inner:
+        """@generated from field: protozmq.fixtures.name_clash.Outer.Inner nested = 2"""
+    def __init__(
+        self,
+        *,
+        number: _builtins.int = ...,
+        nested: Global___Outer.Inner | None = ...,
+    ) -> None: ...
+    def HasField(self, field_name: _typing.Literal["nested", b"nested"]) -> _builtins.bool: ...
+    def ClearField(self, field_name: _typing.Literal["nested", b"nested", "number", b"number"]) -> None: ...
+
+Global___Outer_Inner: _typing.TypeAlias = Outer_Inner

@@ -92,6 +92,8 @@ class Record(_message.Message):
     big: _builtins.int
     """Unknown to v1, by wire type:
 
+    varint
+
     @generated from field: uint64 big = 4
     """
     stamp: _builtins.int

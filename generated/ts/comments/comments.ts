@@ -19,6 +19,8 @@ import { type BinaryReader, BinaryWriter, type CallOptions, type Channel, type E
 /**
  * Leading comment of the top-level enum `Kind`.
  *
+ * Trailing comment of `Kind`.
+ *
  * Open enum: decoding keeps numbers not listed here as plain numbers.
  *
  * @generated from enum protozmq.fixtures.comments.Kind
@@ -27,11 +29,15 @@ export enum Kind {
   /**
    * Leading comment of `KIND_UNSPECIFIED`.
    *
+   * Trailing comment of `KIND_UNSPECIFIED`.
+   *
    * @generated from enum value: KIND_UNSPECIFIED = 0;
    */
   KIND_UNSPECIFIED = 0,
   /**
    * Leading comment of `KIND_SPECIAL`.
+   *
+   * Trailing comment of `KIND_SPECIAL`.
    *
    * @generated from enum value: KIND_SPECIAL = 1;
    */
@@ -44,6 +50,8 @@ export const Kind$type: EnumType<Kind> = enumType<Kind>("protozmq.fixtures.comme
 /**
  * Leading comment of the nested enum `State`.
  *
+ * Trailing comment of `State`.
+ *
  * Open enum: decoding keeps numbers not listed here as plain numbers.
  *
  * @generated from enum protozmq.fixtures.comments.Documented.State
@@ -51,6 +59,8 @@ export const Kind$type: EnumType<Kind> = enumType<Kind>("protozmq.fixtures.comme
 export enum Documented_State {
   /**
    * Leading comment of `STATE_UNSPECIFIED`.
+   *
+   * Trailing comment of `STATE_UNSPECIFIED`.
    *
    * @generated from enum value: STATE_UNSPECIFIED = 0;
    */
@@ -78,17 +88,23 @@ export const Documented_State$type: EnumType<Documented_State> = enumType<Docume
  * characters that need escaping in generated code: *\/ and /\* and """ and
  * ''' and a backslash \ and ${template} and {{handlebars}}.
  *
+ * Trailing comment of `Documented`, after the brace.
+ *
  * @generated from message protozmq.fixtures.comments.Documented
  */
 export interface Documented {
   /**
    * Leading comment of `id`.
    *
+   * Trailing comment of `id`.
+   *
    * @generated from field: int32 id = 1;
    */
   id: number;
   /**
    * Leading block comment of `name`.
+   *
+   * Trailing block comment of `name`.
    *
    * @generated from field: string name = 2;
    */
@@ -105,6 +121,8 @@ export interface Documented {
   /**
    * Leading comment of the oneof `content`.
    *
+   * Trailing comment of the oneof `content`.
+   *
    * @generated from oneof protozmq.fixtures.comments.Documented.content
    */
   content?:
@@ -112,6 +130,8 @@ export interface Documented {
           $case: "text";
           /**
            * Leading comment of `text`.
+           *
+           * Trailing comment of `text`.
            *
            * @generated from field: string text = 5;
            */
@@ -122,6 +142,8 @@ export interface Documented {
           /**
            * Leading comment of `part`.
            *
+           * Trailing comment of `part`.
+           *
            * @generated from field: protozmq.fixtures.comments.Documented.Part part = 6;
            */
           part: Documented_Part;
@@ -130,11 +152,15 @@ export interface Documented {
   /**
    * Leading comment of `state`.
    *
+   * Trailing comment of `state`.
+   *
    * @generated from field: protozmq.fixtures.comments.Documented.State state = 7;
    */
   state: Documented_State;
   /**
    * Non-ASCII in a comment: déjà vu, 日本語, emoji 😀.
+   *
+   * Trailing comment of the map field `parts`.
    *
    * @generated from field: map<string, protozmq.fixtures.comments.Documented.Part> parts = 8;
    */
@@ -450,11 +476,15 @@ export const Documented: MessageType<Documented> = {
 /**
  * Leading comment of the nested message `Part`.
  *
+ * Trailing comment of `Part`.
+ *
  * @generated from message protozmq.fixtures.comments.Documented.Part
  */
 export interface Documented_Part {
   /**
    * Leading comment of `Part.text`.
+   *
+   * Trailing comment of `Part.text`.
    *
    * @generated from field: string text = 1;
    */
@@ -647,6 +677,8 @@ registerTypes(Documented, Documented_Part, Bare);
 /**
  * Leading comment of the service `Commenter`.
  *
+ * Trailing comment of `Commenter`.
+ *
  * Method descriptors of the service: the path each call names, its kind and codecs.
  * {@link CommenterClient} and {@link registerCommenter} use them; a `Channel` or `Server` also takes
  * them directly.
@@ -673,6 +705,8 @@ export const Commenter$methods = {
 /**
  * Leading comment of the service `Commenter`.
  *
+ * Trailing comment of `Commenter`.
+ *
  * Client of the service over a `Channel` (share one channel among the clients of one server). Requests
  * are partial messages: missing fields get their defaults (`create()`). Every method takes
  * `CallOptions` (`timeoutMs`, `signal`, `metadata`, ...); a failed call rejects, or its stream throws,
@@ -690,6 +724,8 @@ export class CommenterClient {
   /**
    * Leading comment of the method `Get`.
    *
+   * Trailing comment of `Get`.
+   *
    * @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
    */
   get(request: PartialMessage<Documented>, options?: CallOptions): Promise<Bare> {
@@ -699,6 +735,8 @@ export class CommenterClient {
   /**
    * Leading comment of the method `Stream`, a server-streaming method
    * whose body has options braces.
+   *
+   * Trailing comment of `Stream`.
    *
    * @generated from rpc: rpc Stream(protozmq.fixtures.comments.Bare) returns (stream protozmq.fixtures.comments.Documented);
    */
@@ -710,6 +748,8 @@ export class CommenterClient {
 /**
  * Leading comment of the service `Commenter`.
  *
+ * Trailing comment of `Commenter`.
+ *
  * The handlers of the service. Pass an implementation to {@link registerCommenter}; extend
  * {@link UnimplementedCommenterService} to implement only some methods. Throw an `RpcError` to choose
  * the status the caller sees (any other error is UNKNOWN).
@@ -720,12 +760,16 @@ export interface CommenterService {
   /**
    * Leading comment of the method `Get`.
    *
+   * Trailing comment of `Get`.
+   *
    * @generated from rpc: rpc Get(protozmq.fixtures.comments.Documented) returns (protozmq.fixtures.comments.Bare);
    */
   get(request: Documented, ctx: ServerCallContext): Promise<Bare> | Bare;
   /**
    * Leading comment of the method `Stream`, a server-streaming method
    * whose body has options braces.
+   *
+   * Trailing comment of `Stream`.
    *
    * Yield the responses (an `async function*`); stop when `ctx.signal` aborts.
    *
@@ -752,6 +796,8 @@ export class UnimplementedCommenterService implements CommenterService {
 
 /**
  * Leading comment of the service `Commenter`.
+ *
+ * Trailing comment of `Commenter`.
  *
  * Registers every method of the service on `server`, each bound to `impl` (replacing earlier
  * registrations of the same paths).

@@ -34,6 +34,38 @@ export enum Nothing {
 export const Nothing$type: EnumType<Nothing> = enumType<Nothing>("protozmq.fixtures.name_clash.Nothing", false, [["NOTHING_UNSPECIFIED", 0], ["None", 1], ["True", 2], ["undefined", 3]]);
 
 /**
+ * Declared after `Outer.Kind`, so it is `Outer_Kind$` in TS.
+ *
+ * Open enum: decoding keeps numbers not listed here as plain numbers.
+ *
+ * @generated from enum protozmq.fixtures.name_clash.Outer_Kind
+ */
+export enum Outer_Kind$ {
+  /** @generated from enum value: OUTER_KIND_UNSPECIFIED = 0; */
+  OUTER_KIND_UNSPECIFIED = 0,
+  /** @generated from enum value: OUTER_KIND_FLAT = 1; */
+  OUTER_KIND_FLAT = 1
+}
+
+/** Descriptor of {@link Outer_Kind$}: canonical value names for JSON, and whether the enum is closed. */
+export const Outer_Kind$$type: EnumType<Outer_Kind$> = enumType<Outer_Kind$>("protozmq.fixtures.name_clash.Outer_Kind", false, [["OUTER_KIND_UNSPECIFIED", 0], ["OUTER_KIND_FLAT", 1]]);
+
+/**
+ * Open enum: decoding keeps numbers not listed here as plain numbers.
+ *
+ * @generated from enum protozmq.fixtures.name_clash.Outer.Kind
+ */
+export enum Outer_Kind {
+  /** @generated from enum value: KIND_UNSPECIFIED = 0; */
+  KIND_UNSPECIFIED = 0,
+  /** @generated from enum value: KIND_NESTED = 1; */
+  KIND_NESTED = 1
+}
+
+/** Descriptor of {@link Outer_Kind}: canonical value names for JSON, and whether the enum is closed. */
+export const Outer_Kind$type: EnumType<Outer_Kind> = enumType<Outer_Kind>("protozmq.fixtures.name_clash.Outer.Kind", false, [["KIND_UNSPECIFIED", 0], ["KIND_NESTED", 1]]);
+
+/**
  * Fields named after JS object-prototype members, JS and Python keywords,
  * and common built-in properties. JSON names follow the normal rule, so
  * `__proto__` has the JSON name "Proto".
@@ -1340,4 +1372,392 @@ export const Cases: MessageType<Cases> = {
     return true;
   },
 };
-registerTypes(Clash, Object$, Array$, Array_Symbol, Cases);
+
+/**
+ * A nested message and a top-level one that join to the same TS name: `Outer.Inner` and
+ * `Outer_Inner` both want `Outer_Inner`. As in protobuf-es, types claim names in declaration
+ * order, messages depth first: `Outer.Inner` comes first and keeps `Outer_Inner`; the top-level
+ * message becomes `Outer_Inner$`. The same goes for enums (`Outer.Kind` vs `Outer_Kind`).
+ *
+ * @generated from message protozmq.fixtures.name_clash.Outer
+ */
+export interface Outer {
+  /** @generated from field: protozmq.fixtures.name_clash.Outer.Inner inner = 1; */
+  inner?: Outer_Inner | undefined;
+  /** @generated from field: protozmq.fixtures.name_clash.Outer_Inner flat = 2; */
+  flat?: Outer_Inner$ | undefined;
+  /** @generated from field: protozmq.fixtures.name_clash.Outer.Kind kind = 3; */
+  kind: Outer_Kind;
+  /** @generated from field: protozmq.fixtures.name_clash.Outer_Kind flat_kind = 4; */
+  flatKind: Outer_Kind$;
+  /** Fields this schema does not know, as raw wire bytes; `encode` writes them back unchanged. */
+  $unknown?: Uint8Array | undefined;
+}
+
+/**
+ * Codec of {@link Outer}: binary (`encode`/`decode`), proto3 JSON (`toJSON`/`fromJSON`), `create`, `equals`.
+ */
+export const Outer: MessageType<Outer> = {
+  typeName: "protozmq.fixtures.name_clash.Outer",
+  create($p?: PartialMessage<Outer>): Outer {
+    const $m: Outer = {
+      inner: undefined,
+      flat: undefined,
+      kind: 0,
+      flatKind: 0,
+    };
+    if ($p !== undefined) {
+      if ($p.inner !== undefined) $m.inner = Outer_Inner.create($p.inner);
+      if ($p.flat !== undefined) $m.flat = Outer_Inner$.create($p.flat);
+      if ($p.kind !== undefined) $m.kind = $p.kind;
+      if ($p.flatKind !== undefined) $m.flatKind = $p.flatKind;
+      if ($p.$unknown !== undefined) $m.$unknown = $p.$unknown;
+    }
+    return $m;
+  },
+  encode($m: Outer): Uint8Array {
+    return encodeMessage(Outer, $m);
+  },
+  decode($b: Uint8Array): Outer {
+    return decodeMessage(Outer, $b);
+  },
+  encodeTo($m: Outer, $w: BinaryWriter): void {
+    // protozmq.fixtures.name_clash.Outer.Inner inner = 1
+    if ($m.inner !== undefined) {
+      {
+        const $f = $w.uint32(10).fork();
+        Outer_Inner.encodeTo($m.inner, $w);
+        $w.join($f);
+      }
+    }
+    // protozmq.fixtures.name_clash.Outer_Inner flat = 2
+    if ($m.flat !== undefined) {
+      {
+        const $f = $w.uint32(18).fork();
+        Outer_Inner$.encodeTo($m.flat, $w);
+        $w.join($f);
+      }
+    }
+    // protozmq.fixtures.name_clash.Outer.Kind kind = 3
+    if ($m.kind !== 0) {
+      $w.uint32(24).int32($m.kind);
+    }
+    // protozmq.fixtures.name_clash.Outer_Kind flat_kind = 4
+    if ($m.flatKind !== 0) {
+      $w.uint32(32).int32($m.flatKind);
+    }
+    if ($m.$unknown !== undefined) $w.raw($m.$unknown);
+  },
+  decodeFrom($r: BinaryReader, $end: number, $target: Outer | undefined, $group: number): Outer {
+    const $m = $target ?? Outer.create();
+    let $tag = 0;
+    let $u: BinaryWriter | undefined;
+    try {
+      while ($r.pos < $end) {
+        const $start = $r.pos;
+        $tag = $r.tag();
+        switch ($tag >>> 3) {
+          case /* protozmq.fixtures.name_clash.Outer.Inner inner = 1 */ 1: {
+            if (($tag & 7) !== 2) break;
+            $m.inner = Outer_Inner.decodeFrom($r, $r.enter(), $m.inner, 0);
+            $r.depth--;
+            continue;
+          }
+          case /* protozmq.fixtures.name_clash.Outer_Inner flat = 2 */ 2: {
+            if (($tag & 7) !== 2) break;
+            $m.flat = Outer_Inner$.decodeFrom($r, $r.enter(), $m.flat, 0);
+            $r.depth--;
+            continue;
+          }
+          case /* protozmq.fixtures.name_clash.Outer.Kind kind = 3 */ 3: {
+            if (($tag & 7) !== 0) break;
+            $m.kind = $r.int32();
+            continue;
+          }
+          case /* protozmq.fixtures.name_clash.Outer_Kind flat_kind = 4 */ 4: {
+            if (($tag & 7) !== 0) break;
+            $m.flatKind = $r.int32();
+            continue;
+          }
+        }
+        if ($r.skip($tag, $group)) break;
+        ($u ??= new BinaryWriter(64)).raw($r.buf.subarray($start, $r.pos));
+      }
+      $r.endMessage($end, $group, $tag);
+    } catch ($err) {
+      throw decodeFailure($err, "protozmq.fixtures.name_clash.Outer", $tag, { 1: "inner", 2: "flat", 3: "kind", 4: "flat_kind" });
+    }
+    if ($u !== undefined) $m.$unknown = unknownFields($m.$unknown, $u);
+    return $m;
+  },
+  toJSON($m: Outer, $o?: JsonWriteOptions): JsonValue {
+    const $j = Object.create(null) as JsonObject;
+    const $d = $o?.emitDefaultValues === true;
+    const $n = $o?.useProtoFieldName === true;
+    if ($m.inner !== undefined) $j["inner"] = Outer_Inner.toJSON($m.inner, $o);
+    if ($m.flat !== undefined) $j["flat"] = Outer_Inner$.toJSON($m.flat, $o);
+    if ($d || $m.kind !== 0) $j["kind"] = enumToJson(Outer_Kind$type, $m.kind, $o);
+    if ($d || $m.flatKind !== 0) $j[$n ? "flat_kind" : "flatKind"] = enumToJson(Outer_Kind$$type, $m.flatKind, $o);
+    return $j;
+  },
+  fromJSON($json: JsonValue, $o?: JsonReadOptions): Outer {
+    const $j = jsonObject($json, "protozmq.fixtures.name_clash.Outer");
+    const $m = Outer.create();
+    for (const $k of Object.keys($j)) {
+      const $v: JsonValue = $j[$k] ?? null;
+      switch ($k) {
+        case "inner": {
+          if ($v === null) break;
+          const $x = Outer_Inner.fromJSON($v, $o);
+          $m.inner = $x;
+          break;
+        }
+        case "flat": {
+          if ($v === null) break;
+          const $x = Outer_Inner$.fromJSON($v, $o);
+          $m.flat = $x;
+          break;
+        }
+        case "kind": {
+          if ($v === null) break;
+          const $x = jsonEnum(Outer_Kind$type, $v, "protozmq.fixtures.name_clash.Outer", "kind", $o);
+          if ($x !== undefined) $m.kind = $x;
+          break;
+        }
+        case "flatKind":
+        case "flat_kind": {
+          if ($v === null) break;
+          const $x = jsonEnum(Outer_Kind$$type, $v, "protozmq.fixtures.name_clash.Outer", "flat_kind", $o);
+          if ($x !== undefined) $m.flatKind = $x;
+          break;
+        }
+        default:
+          if ($o?.ignoreUnknownFields !== true) throw jsonUnknownField("protozmq.fixtures.name_clash.Outer", $k);
+      }
+    }
+    return $m;
+  },
+  equals($a: Outer, $b: Outer): boolean {
+    if ($a === $b) return true;
+    if ($a.inner === undefined ? $b.inner !== undefined : $b.inner === undefined || !Outer_Inner.equals($a.inner, $b.inner)) return false;
+    if ($a.flat === undefined ? $b.flat !== undefined : $b.flat === undefined || !Outer_Inner$.equals($a.flat, $b.flat)) return false;
+    if ($a.kind !== $b.kind) return false;
+    if ($a.flatKind !== $b.flatKind) return false;
+    return true;
+  },
+};
+
+/** @generated from message protozmq.fixtures.name_clash.Outer.Inner */
+export interface Outer_Inner {
+  /** @generated from field: string text = 1; */
+  text: string;
+  /** Fields this schema does not know, as raw wire bytes; `encode` writes them back unchanged. */
+  $unknown?: Uint8Array | undefined;
+}
+
+/**
+ * Codec of {@link Outer_Inner}: binary (`encode`/`decode`), proto3 JSON (`toJSON`/`fromJSON`), `create`, `equals`.
+ */
+export const Outer_Inner: MessageType<Outer_Inner> = {
+  typeName: "protozmq.fixtures.name_clash.Outer.Inner",
+  create($p?: PartialMessage<Outer_Inner>): Outer_Inner {
+    const $m: Outer_Inner = {
+      text: "",
+    };
+    if ($p !== undefined) {
+      if ($p.text !== undefined) $m.text = $p.text;
+      if ($p.$unknown !== undefined) $m.$unknown = $p.$unknown;
+    }
+    return $m;
+  },
+  encode($m: Outer_Inner): Uint8Array {
+    return encodeMessage(Outer_Inner, $m);
+  },
+  decode($b: Uint8Array): Outer_Inner {
+    return decodeMessage(Outer_Inner, $b);
+  },
+  encodeTo($m: Outer_Inner, $w: BinaryWriter): void {
+    // string text = 1
+    if ($m.text !== "") {
+      $w.uint32(10).string($m.text);
+    }
+    if ($m.$unknown !== undefined) $w.raw($m.$unknown);
+  },
+  decodeFrom($r: BinaryReader, $end: number, $target: Outer_Inner | undefined, $group: number): Outer_Inner {
+    const $m = $target ?? Outer_Inner.create();
+    let $tag = 0;
+    let $u: BinaryWriter | undefined;
+    try {
+      while ($r.pos < $end) {
+        const $start = $r.pos;
+        $tag = $r.tag();
+        switch ($tag >>> 3) {
+          case /* string text = 1 */ 1: {
+            if (($tag & 7) !== 2) break;
+            $m.text = $r.string(true);
+            continue;
+          }
+        }
+        if ($r.skip($tag, $group)) break;
+        ($u ??= new BinaryWriter(64)).raw($r.buf.subarray($start, $r.pos));
+      }
+      $r.endMessage($end, $group, $tag);
+    } catch ($err) {
+      throw decodeFailure($err, "protozmq.fixtures.name_clash.Outer.Inner", $tag, { 1: "text" });
+    }
+    if ($u !== undefined) $m.$unknown = unknownFields($m.$unknown, $u);
+    return $m;
+  },
+  toJSON($m: Outer_Inner, $o?: JsonWriteOptions): JsonValue {
+    const $j = Object.create(null) as JsonObject;
+    const $d = $o?.emitDefaultValues === true;
+    if ($d || $m.text !== "") $j["text"] = $m.text;
+    return $j;
+  },
+  fromJSON($json: JsonValue, $o?: JsonReadOptions): Outer_Inner {
+    const $j = jsonObject($json, "protozmq.fixtures.name_clash.Outer.Inner");
+    const $m = Outer_Inner.create();
+    for (const $k of Object.keys($j)) {
+      const $v: JsonValue = $j[$k] ?? null;
+      switch ($k) {
+        case "text": {
+          if ($v === null) break;
+          const $x = jsonString($v, "protozmq.fixtures.name_clash.Outer.Inner", "text");
+          $m.text = $x;
+          break;
+        }
+        default:
+          if ($o?.ignoreUnknownFields !== true) throw jsonUnknownField("protozmq.fixtures.name_clash.Outer.Inner", $k);
+      }
+    }
+    return $m;
+  },
+  equals($a: Outer_Inner, $b: Outer_Inner): boolean {
+    if ($a === $b) return true;
+    if ($a.text !== $b.text) return false;
+    return true;
+  },
+};
+
+/**
+ * Declared after `Outer`, so it gets the escaped name `Outer_Inner$` in TS.
+ *
+ * @generated from message protozmq.fixtures.name_clash.Outer_Inner
+ */
+export interface Outer_Inner$ {
+  /** @generated from field: int32 number = 1; */
+  number: number;
+  /** @generated from field: protozmq.fixtures.name_clash.Outer.Inner nested = 2; */
+  nested?: Outer_Inner | undefined;
+  /** Fields this schema does not know, as raw wire bytes; `encode` writes them back unchanged. */
+  $unknown?: Uint8Array | undefined;
+}
+
+/**
+ * Codec of {@link Outer_Inner$}: binary (`encode`/`decode`), proto3 JSON (`toJSON`/`fromJSON`), `create`, `equals`.
+ */
+export const Outer_Inner$: MessageType<Outer_Inner$> = {
+  typeName: "protozmq.fixtures.name_clash.Outer_Inner",
+  create($p?: PartialMessage<Outer_Inner$>): Outer_Inner$ {
+    const $m: Outer_Inner$ = {
+      number: 0,
+      nested: undefined,
+    };
+    if ($p !== undefined) {
+      if ($p.number !== undefined) $m.number = $p.number;
+      if ($p.nested !== undefined) $m.nested = Outer_Inner.create($p.nested);
+      if ($p.$unknown !== undefined) $m.$unknown = $p.$unknown;
+    }
+    return $m;
+  },
+  encode($m: Outer_Inner$): Uint8Array {
+    return encodeMessage(Outer_Inner$, $m);
+  },
+  decode($b: Uint8Array): Outer_Inner$ {
+    return decodeMessage(Outer_Inner$, $b);
+  },
+  encodeTo($m: Outer_Inner$, $w: BinaryWriter): void {
+    // int32 number = 1
+    if ($m.number !== 0) {
+      $w.uint32(8).int32($m.number);
+    }
+    // protozmq.fixtures.name_clash.Outer.Inner nested = 2
+    if ($m.nested !== undefined) {
+      {
+        const $f = $w.uint32(18).fork();
+        Outer_Inner.encodeTo($m.nested, $w);
+        $w.join($f);
+      }
+    }
+    if ($m.$unknown !== undefined) $w.raw($m.$unknown);
+  },
+  decodeFrom($r: BinaryReader, $end: number, $target: Outer_Inner$ | undefined, $group: number): Outer_Inner$ {
+    const $m = $target ?? Outer_Inner$.create();
+    let $tag = 0;
+    let $u: BinaryWriter | undefined;
+    try {
+      while ($r.pos < $end) {
+        const $start = $r.pos;
+        $tag = $r.tag();
+        switch ($tag >>> 3) {
+          case /* int32 number = 1 */ 1: {
+            if (($tag & 7) !== 0) break;
+            $m.number = $r.int32();
+            continue;
+          }
+          case /* protozmq.fixtures.name_clash.Outer.Inner nested = 2 */ 2: {
+            if (($tag & 7) !== 2) break;
+            $m.nested = Outer_Inner.decodeFrom($r, $r.enter(), $m.nested, 0);
+            $r.depth--;
+            continue;
+          }
+        }
+        if ($r.skip($tag, $group)) break;
+        ($u ??= new BinaryWriter(64)).raw($r.buf.subarray($start, $r.pos));
+      }
+      $r.endMessage($end, $group, $tag);
+    } catch ($err) {
+      throw decodeFailure($err, "protozmq.fixtures.name_clash.Outer_Inner", $tag, { 1: "number", 2: "nested" });
+    }
+    if ($u !== undefined) $m.$unknown = unknownFields($m.$unknown, $u);
+    return $m;
+  },
+  toJSON($m: Outer_Inner$, $o?: JsonWriteOptions): JsonValue {
+    const $j = Object.create(null) as JsonObject;
+    const $d = $o?.emitDefaultValues === true;
+    if ($d || $m.number !== 0) $j["number"] = $m.number;
+    if ($m.nested !== undefined) $j["nested"] = Outer_Inner.toJSON($m.nested, $o);
+    return $j;
+  },
+  fromJSON($json: JsonValue, $o?: JsonReadOptions): Outer_Inner$ {
+    const $j = jsonObject($json, "protozmq.fixtures.name_clash.Outer_Inner");
+    const $m = Outer_Inner$.create();
+    for (const $k of Object.keys($j)) {
+      const $v: JsonValue = $j[$k] ?? null;
+      switch ($k) {
+        case "number": {
+          if ($v === null) break;
+          const $x = jsonInt32($v, "protozmq.fixtures.name_clash.Outer_Inner", "number");
+          $m.number = $x;
+          break;
+        }
+        case "nested": {
+          if ($v === null) break;
+          const $x = Outer_Inner.fromJSON($v, $o);
+          $m.nested = $x;
+          break;
+        }
+        default:
+          if ($o?.ignoreUnknownFields !== true) throw jsonUnknownField("protozmq.fixtures.name_clash.Outer_Inner", $k);
+      }
+    }
+    return $m;
+  },
+  equals($a: Outer_Inner$, $b: Outer_Inner$): boolean {
+    if ($a === $b) return true;
+    if ($a.number !== $b.number) return false;
+    if ($a.nested === undefined ? $b.nested !== undefined : $b.nested === undefined || !Outer_Inner.equals($a.nested, $b.nested)) return false;
+    return true;
+  },
+};
+registerTypes(Clash, Object$, Array$, Array_Symbol, Cases, Outer, Outer_Inner, Outer_Inner$);

@@ -39,6 +39,8 @@ export interface Record$ {
   /**
    * Unknown to v1, by wire type:
    *
+   * varint
+   *
    * @generated from field: uint64 big = 4;
    */
   big: bigint;

@@ -3,7 +3,7 @@
  * collector, and name resolution for types declared here or elsewhere.
  */
 import {
-  tsEnumDescriptorName, tsFileServiceNames, tsMemberNames, tsModulePath, tsRelativeImport, tsTypeName,
+  tsEnumDescriptorName, tsFileServiceNames, tsFileTypeNames, tsMemberNames, tsModulePath, tsRelativeImport, tsTypeName,
   type TsEventServiceNames, type TsRpcServiceNames,
 } from "../../model/names";
 import { isEventService } from "../../model/options";
@@ -16,6 +16,7 @@ export class FileContext {
   readonly serviceNames: ReadonlyMap<Service, TsRpcServiceNames | TsEventServiceNames>;
 
   constructor(readonly model: Model, readonly file: ProtoFile, runtimeModule: string) {
+    tsFileTypeNames(file);
     const types = typeNames(file);
     this.serviceNames = tsFileServiceNames(file.services, (s) => isEventService(s, model), types);
     const services = [...this.serviceNames.values()].flatMap((n) => Object.entries(n).filter(([k]) => k !== "kind").map(([, v]) => v));
@@ -27,8 +28,11 @@ export class FileContext {
     return this.imports.runtime(name, usage);
   }
 
+  /** The file declaring a type, its types named (so `tsTypeName` gives their clash-free names). */
   private declaringFile(type: Message | Enum): ProtoFile {
-    return this.model.file(type.file);
+    const file = this.model.file(type.file);
+    tsFileTypeNames(file);
+    return file;
   }
 
   /** The identifier of a message or enum (interface/codec or TS enum) as usable in this module. */

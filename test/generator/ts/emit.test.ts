@@ -8,7 +8,8 @@ import * as codecRuntime from "../../../runtime/ts/src/codec";
 import { emitTypeScript } from "../../../generator/emit/ts";
 import { typeCheck } from "../../../generator/emit/ts/typecheck";
 import { TS_RUNTIME_EXPORTS } from "../../../generator/model/reserved";
-import { REPO, emitInline, enumOf, field, inlineModel, lines, message, miniModel, scalar } from "./helpers";
+import { tsFileTypeNames } from "../../../generator/model/names";
+import { REPO, emitInline, enumOf, field, inlineModel, lines, loadGenerated, message, miniModel, scalar } from "./helpers";
 
 const GAME = `
 syntax = "proto3";
@@ -168,6 +169,65 @@ describe("imports between modules", () => {
     const text = emitInline({ "x.proto": `syntax = "proto3"; message X { int32 a = 1; }` }, { runtimeImport: "@acme/pz" });
     expect(text).toMatch(/from "@acme\/pz";/);
     expect(text).not.toMatch(/from "protozmq";/);
+  });
+});
+
+describe("nested and flat types joined to one name (protobuf-es's rule)", () => {
+  const CLASH = `syntax = "proto3"; package p;
+    message M { message Inner { string text = 1; } enum Kind { KIND_UNSPECIFIED = 0; } Inner a = 1; M_Inner b = 2; M_Kind c = 3; }
+    message M_Inner { int32 number = 1; M.Inner nested = 2; }
+    enum M_Kind { M_KIND_UNSPECIFIED = 0; M_KIND_ONE = 1; }`;
+
+  test("the first declared keeps the name, the next gets `$`, then `$1`, `$2`", () => {
+    const model = inlineModel({ "p.proto": CLASH });
+    const names = [...tsFileTypeNames(model.file("p.proto"))].map(([t, n]) => [t.fullName, n]);
+    expect(names).toEqual([
+      ["p.M", "M"], ["p.M.Inner", "M_Inner"], ["p.M.Kind", "M_Kind"], ["p.M_Inner", "M_Inner$"], ["p.M_Kind", "M_Kind$"],
+    ]);
+    const three = inlineModel({ "q.proto": `syntax = "proto3";
+      message A { message B { message C {} } message B_C {} }
+      message A_B { message C {} }
+      message A_B_C {}` });
+    expect([...tsFileTypeNames(three.file("q.proto")).values()]).toEqual(["A", "A_B", "A_B_C", "A_B_C$", "A_B$", "A_B_C$1", "A_B_C$2"]);
+  });
+
+  test("declaration order decides, deterministically", () => {
+    const model = inlineModel({ "p.proto": `syntax = "proto3"; message M_Inner { int32 n = 1; } message M { message Inner { string s = 1; } }` });
+    expect([...tsFileTypeNames(model.file("p.proto")).values()]).toEqual(["M_Inner", "M", "M_Inner$"]);
+  });
+
+  test("declarations, references and the enum descriptors use the escaped names", () => {
+    const ls = lines(emitInline({ "p.proto": CLASH }));
+    expect(ls).toContain("export interface M_Inner {");
+    expect(ls).toContain("export interface M_Inner$ {");
+    expect(ls).toContain("export const M_Inner$: MessageType<M_Inner$> = {");
+    expect(ls).toContain("export enum M_Kind$ {");
+    expect(ls).toContain("export const M_Kind$$type: EnumType<M_Kind$> = enumType<M_Kind$>(\"p.M_Kind\", false, [[\"M_KIND_UNSPECIFIED\", 0], [\"M_KIND_ONE\", 1]]);");
+    expect(ls).toContain("a?: M_Inner | undefined;");
+    expect(ls).toContain("b?: M_Inner$ | undefined;");
+    expect(ls).toContain("c: M_Kind$;");
+    expect(ls).toContain("nested?: M_Inner | undefined;");
+    expect(ls).toContain("registerTypes(M, M_Inner, M_Inner$);");
+  });
+
+  test("another module imports the escaped name", () => {
+    const model = inlineModel({
+      "use.proto": `syntax = "proto3"; package u; import "p.proto"; message Use { p.M_Inner flat = 1; p.M.Inner nested = 2; p.M_Kind kind = 3; }`,
+      "p.proto": CLASH,
+    });
+    const use = lines(emitTypeScript(model).find((f) => f.path === "use.ts")!.content);
+    expect(use).toContain(`import { M_Inner, M_Inner$, type M_Kind$, M_Kind$$type } from "./p.js";`);
+    expect(use).toContain("flat?: M_Inner$ | undefined;");
+  });
+
+  test("both messages round-trip through binary and JSON under their own names", () => {
+    const model = inlineModel({ "p.proto": CLASH });
+    const mod = loadGenerated<Record<string, { typeName: string; fromJSON(j: unknown): unknown; toJSON(m: unknown): unknown; encode(m: unknown): Uint8Array; decode(b: Uint8Array): unknown }>>(emitTypeScript(model), "p");
+    expect(mod["M_Inner"]!.typeName).toBe("p.M.Inner");
+    expect(mod["M_Inner$"]!.typeName).toBe("p.M_Inner");
+    const json = { a: { text: "nested" }, b: { number: 7, nested: { text: "x" } }, c: "M_KIND_ONE" };
+    const m = mod["M"]!;
+    expect(m.toJSON(m.decode(m.encode(m.fromJSON(json))))).toEqual(json);
   });
 });
 
