@@ -6,6 +6,7 @@
 import * as zmq from "zeromq";
 import type { ChannelOptions } from "./channel.js";
 import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
+import { DeadlineList, DeadlineQueue, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata, toMetadata } from "./metadata.js";
 import {
@@ -46,10 +47,15 @@ export interface QueueOwner {
   sendFailed(error: RpcError): void;
 }
 
-export class ClientCall implements QueueOwner {
+export class ClientCall implements QueueOwner, Timed {
   done = false;
   headersSeen = false;
-  timer: NodeJS.Timeout | undefined = undefined;
+  /** The call's budget in ms, when its deadline is timed (for the DEADLINE_EXCEEDED message). */
+  timeoutMs = 0;
+  deadlineAt = 0;
+  deadlinePrev: Timed | null = null;
+  deadlineNext: Timed | null = null;
+  deadlineList: DeadlineList | null = null;
   signal: AbortSignal | undefined = undefined;
   resolve: ((value: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
@@ -70,6 +76,15 @@ export class ClientCall implements QueueOwner {
   sendFailed(error: RpcError): void {
     this.core.fail(this, error, false);
   }
+
+  /**
+   * The deadline passed (DeadlineQueue). No CANCEL is sent: the REQUEST carried the budget, so the
+   * server's own timer aborts the handler as DEADLINE_EXCEEDED (a CANCEL racing it would turn that
+   * into CANCELLED).
+   */
+  onDeadline(): void {
+    this.core.fail(this, new RpcError(Status.DEADLINE_EXCEEDED, `deadline of ${this.timeoutMs} ms exceeded`), false);
+  }
 }
 
 export class OnewaySend implements QueueOwner {
@@ -88,15 +103,6 @@ export class OnewaySend implements QueueOwner {
   }
 }
 
-/**
- * Deadline timer of a call. No CANCEL is sent: the REQUEST carried the budget, so the server's own
- * timer aborts the handler as DEADLINE_EXCEEDED (a CANCEL racing it would turn that into CANCELLED).
- */
-function onDeadline(call: ClientCall, timeoutMs: number): void {
-  call.timer = undefined;
-  call.core.fail(call, new RpcError(Status.DEADLINE_EXCEEDED, `deadline of ${timeoutMs} ms exceeded`), false);
-}
-
 export function tooLarge(what: string, size: number, limit: number): RpcError {
   return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
 }
@@ -105,6 +111,8 @@ export function tooLarge(what: string, size: number, limit: number): RpcError {
 export class ChannelCore {
   readonly socket: zmq.Dealer;
   readonly calls = new Map<number, ClientCall>();
+  /** Deadlines of the open calls, on one timer. */
+  readonly deadlines = new DeadlineQueue();
   readonly maxMessageBytes: number;
   readonly defaultTimeoutMs: number | undefined;
   readonly sendTimeoutMs: number;
@@ -114,6 +122,11 @@ export class ChannelCore {
   private outFrames: Uint8Array[] = [];
   private outOwners: Array<QueueOwner | null> = [];
   private writing = false;
+  private flushQueued = false;
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (!this.writing) void this.writeLoop();
+  };
   private drainWaiters: Array<() => void> = [];
   private upWaiters: Array<(up: boolean) => void> = [];
   private warned = false;
@@ -224,7 +237,10 @@ export class ChannelCore {
     const call = new ClientCall(this, id, method.responseType, options);
     this.calls.set(id, call);
     // Past MAX_TIMER_MS (~24.8 days) a Node timer would fire at once: such a budget is sent, not timed.
-    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) call.timer = setTimeout(onDeadline, timeoutMs, call, timeoutMs);
+    if (timeoutMs !== undefined && !(timeoutMs > MAX_TIMER_MS)) {
+      call.timeoutMs = timeoutMs;
+      this.deadlines.add(call, timeoutMs);
+    }
     const signal = options?.signal;
     if (signal !== undefined) {
       call.signal = signal;
@@ -246,7 +262,7 @@ export class ChannelCore {
   private finish(call: ClientCall): void {
     call.done = true;
     this.calls.delete(call.id);
-    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.deadlineList !== null) this.deadlines.remove(call);
     if (call.signal !== undefined) call.signal.removeEventListener("abort", call);
   }
 
@@ -272,10 +288,18 @@ export class ChannelCore {
 
   // ---- writer
 
+  /**
+   * Queues one packet. The writer starts at the end of the current microtask, so every call made
+   * in the same tick (a loop of `unary()` calls, the callers resumed by one batch of replies) goes
+   * out in the same ZeroMQ message.
+   */
   enqueue(header: Uint8Array, payload: Uint8Array, owner: QueueOwner | null): void {
     this.outFrames.push(header, payload);
     this.outOwners.push(owner);
-    if (!this.writing) void this.writeLoop();
+    if (!this.writing && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
   }
 
   get queued(): number {
@@ -324,7 +348,7 @@ export class ChannelCore {
       }
     }
     this.writing = false;
-    for (const w of this.drainWaiters.splice(0)) w();
+    if (this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   // ---- reader

@@ -3,6 +3,7 @@
  * deadlines, cancellation, liveness probes and shutdown. {@link Server} (server.ts) is the public
  * face; nothing here is exported from the package.
  */
+import { performance } from "perf_hooks";
 import * as zmq from "zeromq";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
@@ -23,7 +24,8 @@ import {
   ProtocolError,
 } from "./protocol.js";
 import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
-import { CallOwner, onServerDeadline, Peer, Registered, ServerCall } from "./server-call.js";
+import { DeadlineQueue } from "./deadlines.js";
+import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
@@ -53,6 +55,8 @@ export class ServerCore implements CallOwner {
   readonly onProtocolError: (error: ProtocolError, peer: Peer) => void;
   readonly onOnewayError: (error: unknown, method: string) => void;
   readonly writer: PeerWriter;
+  /** Deadlines of the calls whose handlers are still running, on one timer. */
+  readonly deadlines = new DeadlineQueue();
   closing = false;
   closed = false;
   running = 0; // handlers in flight, oneway included
@@ -249,26 +253,31 @@ export class ServerCore implements CallOwner {
 
     const deadline = h.timeoutMs > 0 ? Date.now() + h.timeoutMs : undefined;
     const call = new ServerCall(this, peer, h.callId, reg, deadline, h.metadata, oneway);
-    if (!oneway) peer.calls.set(h.callId, call);
-    else this.oneways.add(call);
-    // Node timers overflow past 2^31-1 ms (~24.8 days) and would fire at once: such a deadline is
-    // reported to the handler but not timed.
-    if (h.timeoutMs > 0 && h.timeoutMs <= MAX_TIMER_MS) call.timer = setTimeout(onServerDeadline, h.timeoutMs, call);
+    this.running++;
+    // Unary: the handler runs first; the call is registered (call id, deadline) only if it goes
+    // async. A handler that returns synchronously is answered before anything else can happen, so
+    // there is nothing to register: no map entry, no timer, no promise.
+    if (kind === "unary") return this.runUnary(call, request, h.timeoutMs);
+    this.register(call, h.timeoutMs, 0);
     if (!single) {
       call.requests = new MessageStream<unknown>();
       if (hasMessage) call.requests.push(request);
       if (h.flags & Flag.END) call.requests.end();
     }
-    this.running++;
-    switch (kind) {
-      case "unary":
-        void this.runUnary(call, request);
-        break;
-      case "client_streaming":
-        void this.runUnary(call, call.requests);
-        break;
-      default:
-        void this.runStream(call, single ? request : call.requests);
+    if (kind === "client_streaming") void this.runClientStream(call, call.requests);
+    else void this.runStream(call, single ? request : call.requests);
+  }
+
+  /** Makes a running call reachable: by its id (CANCEL, MESSAGE), by close(), and by its deadline. */
+  private register(call: ServerCall, timeoutMs: number, startedAt: number): void {
+    call.registered = true;
+    if (!call.oneway) call.peerRef.calls.set(call.id, call);
+    else this.oneways.add(call);
+    // Node timers overflow past 2^31-1 ms (~24.8 days): such a deadline is reported to the handler
+    // (ctx.deadline) but not timed.
+    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
+      if (startedAt === 0) this.deadlines.add(call, timeoutMs);
+      else this.deadlines.add(call, timeoutMs, startedAt);
     }
   }
 
@@ -297,10 +306,27 @@ export class ServerCore implements CallOwner {
 
   // ---- running handlers
 
-  private async runUnary(call: ServerCall, input: unknown): Promise<void> {
+  /** Runs a unary handler: synchronously to the end when it returns a value, else on its promise. */
+  private runUnary(call: ServerCall, input: unknown, timeoutMs: number): void {
+    // The budget counts from the request's arrival, also when the handler goes async only later.
+    const startedAt = timeoutMs > 0 ? performance.now() : 0;
+    let result: unknown;
     try {
-      let result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
-      if (isThenable(result)) result = await result;
+      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
+    } catch (err) {
+      return this.unaryFailed(call, err);
+    }
+    if (!isThenable(result)) return this.unaryDone(call, result);
+    this.register(call, timeoutMs, startedAt);
+    result.then(
+      (value) => this.unaryDone(call, value),
+      (err: unknown) => this.unaryFailed(call, err),
+    );
+  }
+
+  /** A unary (or client-streaming) handler returned `result`: encode it and answer. */
+  private unaryDone(call: ServerCall, result: unknown): void {
+    try {
       if (call.done) return;
       if (call.oneway) return this.end(call);
       let bytes: Uint8Array;
@@ -312,11 +338,30 @@ export class ServerCore implements CallOwner {
       if (bytes.length > this.maxMessageBytes) return this.finishError(call, tooLarge("response", bytes.length, this.maxMessageBytes));
       this.finishOk(call, bytes);
     } catch (err) {
+      this.finishError(call, err);
+    } finally {
+      this.handlerDone();
+    }
+  }
+
+  private unaryFailed(call: ServerCall, err: unknown): void {
+    try {
       if (call.oneway && !call.done) this.onOnewayError(err, call.method);
       this.finishError(call, err);
     } finally {
       this.handlerDone();
     }
+  }
+
+  private async runClientStream(call: ServerCall, input: unknown): Promise<void> {
+    let result: unknown;
+    try {
+      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
+      if (isThenable(result)) result = await result;
+    } catch (err) {
+      return this.unaryFailed(call, err);
+    }
+    this.unaryDone(call, result);
   }
 
   private async runStream(call: ServerCall, input: unknown): Promise<void> {
@@ -355,12 +400,10 @@ export class ServerCore implements CallOwner {
   /** Removes a call from its peer and stops its timer; nothing more will be sent for it. */
   end(call: ServerCall): void {
     call.done = true;
+    if (!call.registered) return;
     if (!call.oneway) call.peerRef.calls.delete(call.id);
     else this.oneways.delete(call);
-    if (call.timer !== undefined) {
-      clearTimeout(call.timer);
-      call.timer = undefined;
-    }
+    if (call.deadlineList !== null) this.deadlines.remove(call);
   }
 
   finishOk(call: ServerCall, bytes: Uint8Array | undefined): void {
@@ -452,6 +495,7 @@ export class ServerCore implements CallOwner {
       await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     }
     this.closed = true;
+    this.deadlines.clear();
     clearTimeout(this.probeTimer);
     this.writer.close();
     // The last TRAILERS are in libzmq's queue, not yet on the wire, and linger 0 would discard

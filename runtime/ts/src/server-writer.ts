@@ -23,6 +23,11 @@ export class PeerWriter {
   private dirty: Peer[] = [];
   private queuedPackets = 0;
   private writing = false;
+  private flushQueued = false;
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (!this.writing) void this.writeLoop();
+  };
   private blocked: Peer[] = [];
   private retryTimer: NodeJS.Timeout | undefined = undefined;
   private retryDelayMs = 1;
@@ -39,14 +44,21 @@ export class PeerWriter {
     return this.writing || this.dirty.length > 0 || this.blocked.length > 0;
   }
 
-  /** Queues one packet for `peer`; starts the writer loop if it is idle. */
+  /**
+   * Queues one packet for `peer`. The writer starts at the end of the current microtask, so the
+   * replies to every request of one received message (and anything else answered in the same
+   * tick) leave as one ZeroMQ message per client.
+   */
   enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array): void {
     if (peer.out === null) {
       peer.out = [peer.id, header, payload];
       this.dirty.push(peer);
     } else peer.out.push(header, payload);
     this.queuedPackets++;
-    if (!this.writing) void this.writeLoop();
+    if (!this.writing && !this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
   }
 
   /** True when stream handlers should wait for {@link drained} before producing more. */
@@ -89,7 +101,7 @@ export class PeerWriter {
     this.writing = false;
     if (this.blocked.length === 0) {
       this.queuedPackets = 0;
-      for (const w of this.drainWaiters.splice(0)) w();
+      if (this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w();
     }
   }
 
