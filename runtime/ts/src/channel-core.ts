@@ -30,6 +30,13 @@ import {
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
 
+// Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
+// importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
+const K_MESSAGE = Kind.MESSAGE;
+const K_TRAILERS = Kind.TRAILERS;
+const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
+const OK = Status.OK;
+
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
 // and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).
 const CONNECTING = 0;
@@ -119,6 +126,7 @@ export class ChannelCore {
   readonly onProtocolError: (error: ProtocolError) => void;
   state = CONNECTING;
   private lastId = 0;
+  private idsWrapped = false;
   private outFrames: Uint8Array[] = [];
   private outOwners: Array<QueueOwner | null> = [];
   private writing = false;
@@ -207,6 +215,11 @@ export class ChannelCore {
 
   nextId(): number {
     let id = this.lastId;
+    // Until the ids wrap, every id handed out is new: no need to look it up.
+    if (!this.idsWrapped) {
+      if (id < MAX_U32) return (this.lastId = id + 1);
+      this.idsWrapped = true;
+    }
     // Call id 0 is never used: servers may use it for a no-op liveness probe.
     do id = id >= MAX_U32 ? 1 : id + 1;
     while (this.calls.has(id));
@@ -391,8 +404,8 @@ export class ChannelCore {
       }
       const call = this.calls.get(h.callId);
       if (call === undefined) continue; // the call may have just ended: ignore (PZMQ/1 10)
-      if (h.kind === Kind.TRAILERS) this.onTrailers(call, h, frames[i + 1]!);
-      else if (h.kind === Kind.MESSAGE) this.onStreamMessage(call, h, frames[i + 1]!);
+      if (h.kind === K_TRAILERS) this.onTrailers(call, h, frames[i + 1]!);
+      else if (h.kind === K_MESSAGE) this.onStreamMessage(call, h, frames[i + 1]!);
       else {
         const pe = new ProtocolError("UNKNOWN_KIND", `unexpected packet kind ${h.kind} from the server`, h.callId);
         this.onProtocolError(pe);
@@ -436,14 +449,14 @@ export class ChannelCore {
     const onTrailer = call.options?.onTrailer;
     if (onTrailer !== undefined) onTrailer(h.metadata ?? new Metadata());
     const stream = call.stream;
-    if (h.status !== Status.OK) {
+    if (h.status !== OK) {
       const md = h.metadata ?? new Metadata();
       const e = new RpcError(statusFromCode(h.status), h.statusMessage, { details: h.details, metadata: md });
       if (stream !== undefined) stream.fail(e);
       else call.reject!(e);
       return;
     }
-    const hasMessage = (h.flags & Flag.HAS_MESSAGE) !== 0;
+    const hasMessage = (h.flags & F_HAS_MESSAGE) !== 0;
     if (stream !== undefined) {
       if (hasMessage) {
         const v = this.decodeResponse(call, payload);

@@ -30,6 +30,16 @@ import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
 
+// Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
+// importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
+const K_REQUEST = Kind.REQUEST;
+const K_MESSAGE = Kind.MESSAGE;
+const K_CANCEL = Kind.CANCEL;
+const F_END = Flag.END;
+const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
+const F_ONEWAY = Flag.ONEWAY;
+const OK = Status.OK;
+
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
 /** Pause between the last responses of a shutdown and the close, so clients can read them. */
@@ -180,13 +190,13 @@ export class ServerCore implements CallOwner {
         continue;
       }
       switch (h.kind) {
-        case Kind.REQUEST:
+        case K_REQUEST:
           this.onRequest(peer, h, frames[i + 1]!);
           break;
-        case Kind.MESSAGE:
+        case K_MESSAGE:
           this.onClientMessage(peer, h, frames[i + 1]!);
           break;
-        case Kind.CANCEL: {
+        case K_CANCEL: {
           const call = peer.calls.get(h.callId);
           if (call !== undefined) {
             this.end(call); // nothing more is sent for it (PZMQ/1 5.4)
@@ -228,12 +238,12 @@ export class ServerCore implements CallOwner {
   }
 
   private onRequest(peer: Peer, h: PacketHeader, payload: Buffer): void {
-    const oneway = (h.flags & Flag.ONEWAY) !== 0;
+    const oneway = (h.flags & F_ONEWAY) !== 0;
     if (this.closing) return this.refuse(peer, h, oneway, Status.UNAVAILABLE, "server shutting down");
     const reg = this.methods.get(h.method);
     if (reg === undefined) return this.refuse(peer, h, oneway, Status.UNIMPLEMENTED, this.unknownMessage(h.method));
     if (!oneway && peer.calls.has(h.callId)) return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, `call id ${h.callId} is already open`);
-    const hasMessage = (h.flags & Flag.HAS_MESSAGE) !== 0;
+    const hasMessage = (h.flags & F_HAS_MESSAGE) !== 0;
     let request: unknown = undefined;
     if (hasMessage) {
       if (payload.length > this.maxMessageBytes) {
@@ -410,8 +420,8 @@ export class ServerCore implements CallOwner {
     if (call.done) return;
     this.end(call);
     if (call.oneway) return;
-    const flags = bytes === undefined ? Flag.END : Flag.END | Flag.HAS_MESSAGE;
-    this.sendTrailers(call, flags, Status.OK, "", undefined, call.trailer, bytes);
+    const flags = bytes === undefined ? F_END : F_END | F_HAS_MESSAGE;
+    this.sendTrailers(call, flags, OK, "", undefined, call.trailer, bytes);
   }
 
   /** Queues a call's TRAILERS (with the response headers if not sent yet). */
