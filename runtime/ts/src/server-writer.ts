@@ -12,6 +12,10 @@ import { Peer } from "./server-call.js";
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
+// Replies queued in one tick after which the writer sends at once rather than at the end of the
+// tick: the client starts on the first replies while the rest are computed (channel-core.ts,
+// EARLY_FLUSH_PACKETS, has the measurements).
+const EARLY_FLUSH_PACKETS = 32;
 
 /** Sends queued packets to clients; reports clients that turn out to be gone. */
 export class PeerWriter {
@@ -55,7 +59,11 @@ export class PeerWriter {
       this.dirty.push(peer);
     } else peer.out.push(header, payload);
     this.queuedPackets++;
-    if (!this.writing && !this.flushQueued) {
+    if (this.writing) return;
+    // Many replies in one tick (a big batch of requests) start the writer early, so the client
+    // works on the first replies while the rest are being computed (see EARLY_FLUSH_PACKETS).
+    if (this.queuedPackets >= EARLY_FLUSH_PACKETS) void this.writeLoop();
+    else if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flush);
     }
