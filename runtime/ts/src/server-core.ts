@@ -156,6 +156,7 @@ export class ServerCore implements CallOwner {
       } catch (err) {
         console.error("protozmq: error while handling a request:", err);
       }
+      this.writer.flushNow();
     }
   }
 

@@ -69,6 +69,15 @@ export class PeerWriter {
     }
   }
 
+  /**
+   * Starts sending what is queued now, instead of at the end of the tick: the reader calls it
+   * after each received message, so the replies of synchronous handlers leave before the reader
+   * goes back to libzmq for the next message (a round trip's latency does not include that).
+   */
+  flushNow(): void {
+    if (!this.writing && this.dirty.length > 0) void this.writeLoop();
+  }
+
   /** True when stream handlers should wait for {@link drained} before producing more. */
   get backlogged(): boolean {
     return this.queuedPackets > STREAM_HIGH_WATER;
