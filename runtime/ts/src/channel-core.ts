@@ -261,7 +261,7 @@ export class ChannelCore {
     const call = new ClientCall(this, id, method.responseType, options);
     this.calls.set(id, call);
     // Past MAX_TIMER_MS (~24.8 days) a Node timer would fire at once: such a budget is sent, not timed.
-    if (timeoutMs !== undefined && !(timeoutMs > MAX_TIMER_MS)) {
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       call.timeoutMs = timeoutMs;
       this.deadlines.add(call, timeoutMs);
     }

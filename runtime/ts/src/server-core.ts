@@ -329,7 +329,9 @@ export class ServerCore implements CallOwner {
     }
     if (!isThenable(result)) return this.unaryDone(call, result);
     this.register(call, timeoutMs, startedAt);
-    result.then(
+    // Promise.resolve: a native promise as is; any other thenable adopted as `await` would (its
+    // `then` runs later, and a throwing `then` rejects instead of escaping into the reader).
+    Promise.resolve(result).then(
       (value) => this.unaryDone(call, value),
       (err: unknown) => this.unaryFailed(call, err),
     );
