@@ -27,6 +27,9 @@ import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, Kind, methodBytes, Prot
 import { Status } from "./status.js";
 import { MessageStream } from "./stream.js";
 
+// The flags of a unary or server-streaming REQUEST, as a module constant (no import read per call).
+const SINGLE_REQUEST_FLAGS = Flag.HAS_MESSAGE | Flag.END;
+
 /**
  * Options of a {@link Channel}. Socket options carry their libzmq name first, as in zeromq.js.
  *
@@ -155,7 +158,7 @@ export class Channel {
     return new Promise<O>((resolve, reject) => {
       const payload = this.prepare(method, request, options);
       if (payload instanceof RpcError) return reject(payload);
-      const call = this.core.start(method as MethodDescriptor<unknown, unknown>, Flag.HAS_MESSAGE | Flag.END, payload, options);
+      const call = this.core.start(method as MethodDescriptor<unknown, unknown>, SINGLE_REQUEST_FLAGS, payload, options);
       if (call instanceof RpcError) return reject(call);
       call.resolve = resolve as (v: unknown) => void;
       call.reject = reject;
@@ -177,7 +180,7 @@ export class Channel {
   serverStream<I, O>(method: MethodDescriptor<I, O>, request: I, options?: CallOptions): AsyncIterable<O> {
     const payload = this.prepare(method, request, options);
     if (payload instanceof RpcError) return failedStream<O>(payload);
-    const call = this.core.start(method as MethodDescriptor<unknown, unknown>, Flag.HAS_MESSAGE | Flag.END, payload, options);
+    const call = this.core.start(method as MethodDescriptor<unknown, unknown>, SINGLE_REQUEST_FLAGS, payload, options);
     if (call instanceof RpcError) return failedStream<O>(call);
     return this.attachStream<O>(call);
   }

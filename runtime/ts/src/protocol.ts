@@ -537,6 +537,31 @@ function readMetadata(buf: Buffer, off: number, callId: number, out: Metadata): 
   return off;
 }
 
+// A server reads the same few method names on every REQUEST: decoding them is a native call and
+// a new string to hash per request. Names seen are kept in a small direct-mapped cache, checked
+// byte for byte, so a hit costs a short loop and returns the same (already hashed) string.
+const METHOD_SLOTS = 64;
+const methodSlotBytes: Array<Buffer | undefined> = new Array<Buffer | undefined>(METHOD_SLOTS).fill(undefined);
+const methodSlotNames: string[] = new Array<string>(METHOD_SLOTS).fill("");
+
+function methodName(buf: Buffer, off: number, len: number): string {
+  if (len === 0) return "";
+  const slot = (len * 31 + buf[off]! * 7 + buf[off + len - 1]! + buf[off + (len >> 1)]! * 3) & (METHOD_SLOTS - 1);
+  const known = methodSlotBytes[slot];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known[i] === buf[off + i]) i++;
+    if (i === len) return methodSlotNames[slot]!;
+  }
+  const name = buf.toString("utf8", off, off + len);
+  // Only names that fit a header comfortably are kept; the copy is ours (the frame is not retained).
+  if (len <= 256) {
+    methodSlotBytes[slot] = Buffer.from(buf.subarray(off, off + len));
+    methodSlotNames[slot] = name;
+  }
+  return name;
+}
+
 /**
  * Decodes one header frame. Throws {@link ProtocolError} for a short header, another version, an
  * unknown kind, or a body shorter than its fields claim. Bytes after the body are ignored (room
@@ -568,7 +593,7 @@ export function decodeHeader(frame: Uint8Array): PacketHeader {
       h.timeoutMs = buf.readUInt32LE(8);
       const mLen = buf.readUInt16LE(12);
       if (14 + mLen > len) throw truncated(callId);
-      h.method = buf.toString("utf8", 14, 14 + mLen);
+      h.method = methodName(buf, 14, mLen);
       if (flags & Flag.METADATA) readMetadata(buf, 14 + mLen, callId, (h.metadata = new Metadata()));
       return h;
     }

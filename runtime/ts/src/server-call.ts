@@ -4,6 +4,7 @@
  * Internal: nothing here is exported from the package.
  */
 import type { MethodDescriptor } from "./call-options.js";
+import type { DeadlineList, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata, MetadataInit } from "./metadata.js";
 import type { Handler, ServerCallContext } from "./server.js";
@@ -42,12 +43,17 @@ export class Peer {
  * One call being served. It is the `ctx` its handler receives; the fields and methods not in
  * {@link ServerCallContext} are the runtime's.
  */
-export class ServerCall implements ServerCallContext {
+export class ServerCall implements ServerCallContext, Timed {
   done = false;
   headersSent = false;
   header: Metadata | undefined = undefined;
   trailer: Metadata | undefined = undefined;
-  timer: NodeJS.Timeout | undefined = undefined;
+  /** In its peer's call table (or the server's oneway set) and deadline queue: the handler went async. */
+  registered = false;
+  deadlineAt = 0;
+  deadlinePrev: Timed | null = null;
+  deadlineNext: Timed | null = null;
+  deadlineList: DeadlineList | null = null;
   requests: MessageStream<unknown> | undefined = undefined;
   private controller: AbortController | undefined = undefined;
   private abortReason: RpcError | undefined = undefined;
@@ -89,6 +95,11 @@ export class ServerCall implements ServerCallContext {
   setTrailer(trailers: MetadataInit): void {
     (this.trailer ??= new Metadata()).merge(trailers);
   }
+  /** The deadline passed (the server's DeadlineQueue): the caller gets DEADLINE_EXCEEDED, the handler an abort. */
+  onDeadline(): void {
+    this.core.finishError(this, new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+    this.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
+  }
   /** Aborts the handler's signal and fails its request stream (idempotent). */
   abort(reason: RpcError): void {
     if (this.abortReason !== undefined) return;
@@ -96,11 +107,4 @@ export class ServerCall implements ServerCallContext {
     this.controller?.abort(reason);
     this.requests?.fail(reason);
   }
-}
-
-/** Timer callback of a call's deadline (a plain function: no closure per call). */
-export function onServerDeadline(call: ServerCall): void {
-  call.timer = undefined;
-  call.core.finishError(call, new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
-  call.abort(new RpcError(Status.DEADLINE_EXCEEDED, "deadline exceeded"));
 }

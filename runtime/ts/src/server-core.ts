@@ -3,6 +3,7 @@
  * deadlines, cancellation, liveness probes and shutdown. {@link Server} (server.ts) is the public
  * face; nothing here is exported from the package.
  */
+import { performance } from "perf_hooks";
 import * as zmq from "zeromq";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
@@ -23,10 +24,21 @@ import {
   ProtocolError,
 } from "./protocol.js";
 import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
-import { CallOwner, onServerDeadline, Peer, Registered, ServerCall } from "./server-call.js";
+import { DeadlineQueue } from "./deadlines.js";
+import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
+
+// Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
+// importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
+const K_REQUEST = Kind.REQUEST;
+const K_MESSAGE = Kind.MESSAGE;
+const K_CANCEL = Kind.CANCEL;
+const F_END = Flag.END;
+const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
+const F_ONEWAY = Flag.ONEWAY;
+const OK = Status.OK;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
@@ -53,6 +65,8 @@ export class ServerCore implements CallOwner {
   readonly onProtocolError: (error: ProtocolError, peer: Peer) => void;
   readonly onOnewayError: (error: unknown, method: string) => void;
   readonly writer: PeerWriter;
+  /** Deadlines of the calls whose handlers are still running, on one timer. */
+  readonly deadlines = new DeadlineQueue();
   closing = false;
   closed = false;
   running = 0; // handlers in flight, oneway included
@@ -142,6 +156,7 @@ export class ServerCore implements CallOwner {
       } catch (err) {
         console.error("protozmq: error while handling a request:", err);
       }
+      this.writer.flushNow();
     }
   }
 
@@ -176,13 +191,13 @@ export class ServerCore implements CallOwner {
         continue;
       }
       switch (h.kind) {
-        case Kind.REQUEST:
+        case K_REQUEST:
           this.onRequest(peer, h, frames[i + 1]!);
           break;
-        case Kind.MESSAGE:
+        case K_MESSAGE:
           this.onClientMessage(peer, h, frames[i + 1]!);
           break;
-        case Kind.CANCEL: {
+        case K_CANCEL: {
           const call = peer.calls.get(h.callId);
           if (call !== undefined) {
             this.end(call); // nothing more is sent for it (PZMQ/1 5.4)
@@ -224,12 +239,12 @@ export class ServerCore implements CallOwner {
   }
 
   private onRequest(peer: Peer, h: PacketHeader, payload: Buffer): void {
-    const oneway = (h.flags & Flag.ONEWAY) !== 0;
+    const oneway = (h.flags & F_ONEWAY) !== 0;
     if (this.closing) return this.refuse(peer, h, oneway, Status.UNAVAILABLE, "server shutting down");
     const reg = this.methods.get(h.method);
     if (reg === undefined) return this.refuse(peer, h, oneway, Status.UNIMPLEMENTED, this.unknownMessage(h.method));
     if (!oneway && peer.calls.has(h.callId)) return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, `call id ${h.callId} is already open`);
-    const hasMessage = (h.flags & Flag.HAS_MESSAGE) !== 0;
+    const hasMessage = (h.flags & F_HAS_MESSAGE) !== 0;
     let request: unknown = undefined;
     if (hasMessage) {
       if (payload.length > this.maxMessageBytes) {
@@ -249,26 +264,31 @@ export class ServerCore implements CallOwner {
 
     const deadline = h.timeoutMs > 0 ? Date.now() + h.timeoutMs : undefined;
     const call = new ServerCall(this, peer, h.callId, reg, deadline, h.metadata, oneway);
-    if (!oneway) peer.calls.set(h.callId, call);
-    else this.oneways.add(call);
-    // Node timers overflow past 2^31-1 ms (~24.8 days) and would fire at once: such a deadline is
-    // reported to the handler but not timed.
-    if (h.timeoutMs > 0 && h.timeoutMs <= MAX_TIMER_MS) call.timer = setTimeout(onServerDeadline, h.timeoutMs, call);
+    this.running++;
+    // Unary: the handler runs first; the call is registered (call id, deadline) only if it goes
+    // async. A handler that returns synchronously is answered before anything else can happen, so
+    // there is nothing to register: no map entry, no timer, no promise.
+    if (kind === "unary") return this.runUnary(call, request, h.timeoutMs);
+    this.register(call, h.timeoutMs, 0);
     if (!single) {
       call.requests = new MessageStream<unknown>();
       if (hasMessage) call.requests.push(request);
       if (h.flags & Flag.END) call.requests.end();
     }
-    this.running++;
-    switch (kind) {
-      case "unary":
-        void this.runUnary(call, request);
-        break;
-      case "client_streaming":
-        void this.runUnary(call, call.requests);
-        break;
-      default:
-        void this.runStream(call, single ? request : call.requests);
+    if (kind === "client_streaming") void this.runClientStream(call, call.requests);
+    else void this.runStream(call, single ? request : call.requests);
+  }
+
+  /** Makes a running call reachable: by its id (CANCEL, MESSAGE), by close(), and by its deadline. */
+  private register(call: ServerCall, timeoutMs: number, startedAt: number): void {
+    call.registered = true;
+    if (!call.oneway) call.peerRef.calls.set(call.id, call);
+    else this.oneways.add(call);
+    // Node timers overflow past 2^31-1 ms (~24.8 days): such a deadline is reported to the handler
+    // (ctx.deadline) but not timed.
+    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
+      if (startedAt === 0) this.deadlines.add(call, timeoutMs);
+      else this.deadlines.add(call, timeoutMs, startedAt);
     }
   }
 
@@ -297,10 +317,29 @@ export class ServerCore implements CallOwner {
 
   // ---- running handlers
 
-  private async runUnary(call: ServerCall, input: unknown): Promise<void> {
+  /** Runs a unary handler: synchronously to the end when it returns a value, else on its promise. */
+  private runUnary(call: ServerCall, input: unknown, timeoutMs: number): void {
+    // The budget counts from the request's arrival, also when the handler goes async only later.
+    const startedAt = timeoutMs > 0 ? performance.now() : 0;
+    let result: unknown;
     try {
-      let result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
-      if (isThenable(result)) result = await result;
+      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
+    } catch (err) {
+      return this.unaryFailed(call, err);
+    }
+    if (!isThenable(result)) return this.unaryDone(call, result);
+    this.register(call, timeoutMs, startedAt);
+    // Promise.resolve: a native promise as is; any other thenable adopted as `await` would (its
+    // `then` runs later, and a throwing `then` rejects instead of escaping into the reader).
+    Promise.resolve(result).then(
+      (value) => this.unaryDone(call, value),
+      (err: unknown) => this.unaryFailed(call, err),
+    );
+  }
+
+  /** A unary (or client-streaming) handler returned `result`: encode it and answer. */
+  private unaryDone(call: ServerCall, result: unknown): void {
+    try {
       if (call.done) return;
       if (call.oneway) return this.end(call);
       let bytes: Uint8Array;
@@ -312,11 +351,30 @@ export class ServerCore implements CallOwner {
       if (bytes.length > this.maxMessageBytes) return this.finishError(call, tooLarge("response", bytes.length, this.maxMessageBytes));
       this.finishOk(call, bytes);
     } catch (err) {
+      this.finishError(call, err);
+    } finally {
+      this.handlerDone();
+    }
+  }
+
+  private unaryFailed(call: ServerCall, err: unknown): void {
+    try {
       if (call.oneway && !call.done) this.onOnewayError(err, call.method);
       this.finishError(call, err);
     } finally {
       this.handlerDone();
     }
+  }
+
+  private async runClientStream(call: ServerCall, input: unknown): Promise<void> {
+    let result: unknown;
+    try {
+      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
+      if (isThenable(result)) result = await result;
+    } catch (err) {
+      return this.unaryFailed(call, err);
+    }
+    this.unaryDone(call, result);
   }
 
   private async runStream(call: ServerCall, input: unknown): Promise<void> {
@@ -355,20 +413,18 @@ export class ServerCore implements CallOwner {
   /** Removes a call from its peer and stops its timer; nothing more will be sent for it. */
   end(call: ServerCall): void {
     call.done = true;
+    if (!call.registered) return;
     if (!call.oneway) call.peerRef.calls.delete(call.id);
     else this.oneways.delete(call);
-    if (call.timer !== undefined) {
-      clearTimeout(call.timer);
-      call.timer = undefined;
-    }
+    if (call.deadlineList !== null) this.deadlines.remove(call);
   }
 
   finishOk(call: ServerCall, bytes: Uint8Array | undefined): void {
     if (call.done) return;
     this.end(call);
     if (call.oneway) return;
-    const flags = bytes === undefined ? Flag.END : Flag.END | Flag.HAS_MESSAGE;
-    this.sendTrailers(call, flags, Status.OK, "", undefined, call.trailer, bytes);
+    const flags = bytes === undefined ? F_END : F_END | F_HAS_MESSAGE;
+    this.sendTrailers(call, flags, OK, "", undefined, call.trailer, bytes);
   }
 
   /** Queues a call's TRAILERS (with the response headers if not sent yet). */
@@ -452,6 +508,7 @@ export class ServerCore implements CallOwner {
       await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     }
     this.closed = true;
+    this.deadlines.clear();
     clearTimeout(this.probeTimer);
     this.writer.close();
     // The last TRAILERS are in libzmq's queue, not yet on the wire, and linger 0 would discard

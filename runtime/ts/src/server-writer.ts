@@ -12,6 +12,10 @@ import { Peer } from "./server-call.js";
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
+// Replies queued in one tick after which the writer sends at once rather than at the end of the
+// tick: the client starts on the first replies while the rest are computed (channel-core.ts,
+// EARLY_FLUSH_PACKETS, has the measurements).
+const EARLY_FLUSH_PACKETS = 32;
 
 /** Sends queued packets to clients; reports clients that turn out to be gone. */
 export class PeerWriter {
@@ -23,6 +27,11 @@ export class PeerWriter {
   private dirty: Peer[] = [];
   private queuedPackets = 0;
   private writing = false;
+  private flushQueued = false;
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (!this.writing) void this.writeLoop();
+  };
   private blocked: Peer[] = [];
   private retryTimer: NodeJS.Timeout | undefined = undefined;
   private retryDelayMs = 1;
@@ -39,14 +48,34 @@ export class PeerWriter {
     return this.writing || this.dirty.length > 0 || this.blocked.length > 0;
   }
 
-  /** Queues one packet for `peer`; starts the writer loop if it is idle. */
+  /**
+   * Queues one packet for `peer`. The writer starts at the end of the current microtask, so the
+   * replies to every request of one received message (and anything else answered in the same
+   * tick) leave as one ZeroMQ message per client.
+   */
   enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array): void {
     if (peer.out === null) {
       peer.out = [peer.id, header, payload];
       this.dirty.push(peer);
     } else peer.out.push(header, payload);
     this.queuedPackets++;
-    if (!this.writing) void this.writeLoop();
+    if (this.writing) return;
+    // Many replies in one tick (a big batch of requests) start the writer early, so the client
+    // works on the first replies while the rest are being computed (see EARLY_FLUSH_PACKETS).
+    if (this.queuedPackets >= EARLY_FLUSH_PACKETS) void this.writeLoop();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  /**
+   * Starts sending what is queued now, instead of at the end of the tick: the reader calls it
+   * after each received message, so the replies of synchronous handlers leave before the reader
+   * goes back to libzmq for the next message (a round trip's latency does not include that).
+   */
+  flushNow(): void {
+    if (!this.writing && this.dirty.length > 0) void this.writeLoop();
   }
 
   /** True when stream handlers should wait for {@link drained} before producing more. */
@@ -89,7 +118,7 @@ export class PeerWriter {
     this.writing = false;
     if (this.blocked.length === 0) {
       this.queuedPackets = 0;
-      for (const w of this.drainWaiters.splice(0)) w();
+      if (this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w();
     }
   }
 
