@@ -12,7 +12,15 @@
  * the publisher and ZeroMQ's high-water mark drops events (PUB never blocks).
  */
 import * as zmq from "zeromq";
-import { decodeHeader, encodeSimple, Flag, Kind, MAX_U32 } from "./protocol.js";
+import { decodeHeader, EMPTY_FRAME, encodeSimple, Flag, HEADER_SIZE, Kind, MAX_U32, PROTOCOL_VERSION } from "./protocol.js";
+
+/** A topic of a {@link Publisher}: its frame, encoded once, and its next sequence number. */
+interface TopicState {
+  readonly frame: Buffer;
+  seq: number;
+}
+
+const ignore = (): void => undefined;
 
 /**
  * Options of a {@link Publisher}.
@@ -44,9 +52,20 @@ export interface PublisherOptions {
  */
 export class Publisher {
   private readonly socket: zmq.XPublisher;
-  private readonly seqs = new Map<string, number>();
+  /** Per topic: its frame (encoded once) and the next sequence number. */
+  private readonly topics = new Map<string, TopicState>();
   private readonly subs = new Map<string, number>();
   private subWaiters: Array<{ topic: string; resolve: (ok: boolean) => void }> = [];
+  /**
+   * True unless `noDrop`: the socket's ZMQ_SNDTIMEO is 0 and a PUB never blocks, so zeromq.js
+   * completes every send inside `send()` (it converts the frames there, copying those of 128 bytes
+   * or less, and hands the message to libzmq). `publish` then sends at once, with one header
+   * frame and one frames array reused for every event: nothing is queued, nothing awaited.
+   */
+  private readonly direct: boolean;
+  private readonly header: Buffer;
+  private readonly frames: [Buffer, Buffer, Uint8Array];
+  // noDrop only: events wait here while a send is blocked at the high-water mark.
   private queue: Uint8Array[][] = [];
   private writing = false;
   private drainWaiters: Array<() => void> = [];
@@ -55,11 +74,15 @@ export class Publisher {
   readonly endpoints: string[] = [];
 
   constructor(options: PublisherOptions = {}) {
+    this.direct = !(options.noDrop ?? false);
     this.socket = new zmq.XPublisher({
       linger: 0,
-      noDrop: options.noDrop ?? false,
+      noDrop: !this.direct,
+      ...(this.direct ? { sendTimeout: 0 } : {}),
       ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
     });
+    this.header = encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, 0);
+    this.frames = [this.header, this.header, EMPTY_FRAME];
     // Pass every subscribe and unsubscribe, so the counts below are exact.
     this.socket.verbosity = "allSubsUnsubs";
     void this.readSubscriptions();
@@ -77,21 +100,43 @@ export class Publisher {
   }
 
   /**
-   * Queues one event. Never blocks: events go out in order, as fast as the socket takes them; a
+   * Sends one event (queues it, with `noDrop`). Never blocks: events go out in order; a
    * subscriber that falls behind its high-water mark loses events (it sees a sequence gap).
    *
    * @param topic `"<package>.<Service>/<Method>"`, optionally followed by `"/" suffix`.
-   * @param payload the serialized event message.
+   * @param payload the serialized event message. One over 128 bytes is handed to ZeroMQ without a
+   *   copy (zeromq.js), so do not modify it after publishing (an `encode()` result never is).
    */
   publish(topic: string, payload: Uint8Array): void {
     if (this.closed) throw new Error("publisher closed");
-    const seq = this.seqs.get(topic) ?? 0;
-    this.seqs.set(topic, seq >= MAX_U32 ? 0 : seq + 1);
-    this.queue.push([Buffer.from(topic, "utf8"), encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload]);
+    let t = this.topics.get(topic);
+    if (t === undefined) this.topics.set(topic, (t = { frame: Buffer.from(topic, "utf8"), seq: 0 }));
+    const seq = t.seq;
+    t.seq = seq >= MAX_U32 ? 0 : seq + 1;
+    if (this.direct) {
+      // The header's call id is the sequence number (PZMQ/1 7); bytes 0..3 never change.
+      const h = this.header;
+      h[4] = seq;
+      h[5] = seq >>> 8;
+      h[6] = seq >>> 16;
+      h[7] = seq >>> 24;
+      const frames = this.frames;
+      frames[0] = t.frame;
+      frames[2] = payload;
+      // Settled inside send() (ZMQ_SNDTIMEO 0); a PUB that does not block does not fail either,
+      // but a rejection must not go unhandled.
+      this.socket.send(frames).catch(ignore);
+      frames[2] = EMPTY_FRAME; // do not keep the caller's payload alive
+      return;
+    }
+    this.queue.push([t.frame, encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload]);
     if (!this.writing) void this.writeLoop();
   }
 
-  /** Resolves once every queued event has been handed to ZeroMQ. */
+  /**
+   * Resolves once every published event has been handed to ZeroMQ: at once, unless `noDrop` made
+   * sends wait at the high-water mark.
+   */
   flush(): Promise<void> {
     if (!this.writing && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
@@ -226,7 +271,10 @@ export interface SubscriberOptions {
  */
 export class Subscriber implements AsyncIterable<EventMessage> {
   private readonly socket: zmq.Subscriber;
-  private readonly lastSeq = new Map<string, number>();
+  /** Per topic received: the last sequence number. */
+  private readonly topics = new Map<string, TopicSeen>();
+  /** The topic of the previous event: events of one topic often come in runs. */
+  private prevTopic: TopicSeen | undefined;
   private closed = false;
   /** Events known to be lost: the sum of sequence gaps seen per topic (PUB dropped them). */
   gaps = 0;
@@ -298,22 +346,46 @@ export class Subscriber implements AsyncIterable<EventMessage> {
       this.droppedMessages++;
       return undefined;
     }
+    const hf = frames[1]!;
     let seq: number;
-    try {
-      const h = decodeHeader(frames[1]!);
-      if (h.kind !== Kind.EVENT) throw new Error("not an event");
-      seq = h.callId;
-    } catch {
-      this.droppedMessages++;
-      return undefined;
+    if (hf.length === HEADER_SIZE && hf[0] === PROTOCOL_VERSION && hf[1] === Kind.EVENT) {
+      // The usual header, read in place (decodeHeader would build a PacketHeader to throw away).
+      seq = (hf[4]! | (hf[5]! << 8) | (hf[6]! << 16) | (hf[7]! << 24)) >>> 0;
+    } else {
+      try {
+        const h = decodeHeader(hf);
+        if (h.kind !== Kind.EVENT) throw new Error("not an event");
+        seq = h.callId;
+      } catch {
+        this.droppedMessages++;
+        return undefined;
+      }
     }
-    const topic = frames[0]!.toString("utf8");
-    const last = this.lastSeq.get(topic);
-    if (last !== undefined) {
+    const tf = frames[0]!;
+    let topic: TopicSeen;
+    const prev = this.prevTopic;
+    if (prev !== undefined && tf.equals(prev.frame)) topic = prev;
+    else {
+      const name = tf.toString("utf8");
+      topic = this.topics.get(name) ?? { frame: tf, name, last: -1 };
+      if (topic.last === -1) this.topics.set(name, topic);
+      this.prevTopic = topic;
+    }
+    const last = topic.last;
+    if (last !== -1) {
       const expected = last >= MAX_U32 ? 0 : last + 1;
       if (seq !== expected) this.gaps += (seq - expected + 0x100000000) % 0x100000000;
     }
-    this.lastSeq.set(topic, seq);
-    return { topic, seq, payload: frames[2]! };
+    topic.last = seq;
+    return { topic: topic.name, seq, payload: frames[2]! };
   }
+}
+
+/** A topic a {@link Subscriber} has received: its name and the last sequence number seen. */
+interface TopicSeen {
+  /** The topic frame it was first seen in (compared with the next frame, to skip decoding it). */
+  readonly frame: Buffer;
+  readonly name: string;
+  /** -1 until the first event is counted. */
+  last: number;
 }

@@ -147,10 +147,12 @@ def test_malformed_events_are_dropped(zctx: zmq.Context[Any], endpoint: str) -> 
             raw.send_multipart([b"t2", b"\x01\x05", b"p"])  # short header
             raw.send_multipart([b"t3", P._FIXED.pack(2, 5, 2, 0), b"p"])  # version 2
             raw.send_multipart([b"t4", P._FIXED.pack(1, 2, 2, 0), b"p"])  # MESSAGE, not EVENT
+            raw.send_multipart([b"t6", P.encode_simple(P.Kind.EVENT, 2, 1), b"p", b"extra", b"x"])  # 5 frames
+            raw.send_multipart([b"t7"])  # 1 frame
             raw.send_multipart([b"t5", P.encode_simple(P.Kind.EVENT, P.Flag.HAS_MESSAGE, 7), b"ok"])
             event = sub.recv(timeout=5)
             assert event == Event("t5", 7, b"ok")
-            assert sub.dropped_messages == 4
+            assert sub.dropped_messages == 6
     finally:
         raw.close(linger=0)
 
@@ -161,3 +163,71 @@ def test_sequence_gaps_are_counted() -> None:
         parser._parse([b"t", P.encode_simple(P.Kind.EVENT, 2, seq), b""])
     # 1 -> 4 loses 2; 4 -> MAX_U32 loses MAX_U32 - 5; MAX_U32 -> 0 wraps cleanly; 0 -> 2 loses 1.
     assert parser.gaps == 2 + (P.MAX_U32 - 5) + 1
+
+
+def test_gaps_are_counted_per_topic_whichever_came_before() -> None:
+    parser = Subscriber.__mro__[1]()
+    for topic, seq in ((b"a", 0), (b"b", 0), (b"a", 1), (b"a", 3), (b"b", 5)):
+        parser._parse([topic, P.encode_simple(P.Kind.EVENT, 2, seq), b""])
+    assert parser.gaps == 1 + 4
+
+
+def test_large_payloads_and_topics_arrive_intact(zctx: zmq.Context[Any], endpoint: str) -> None:
+    # The publisher sends a payload of 64 KiB or more without a copy (copy=False) and copies smaller
+    # ones; it encodes each topic once. Every event must still carry its own topic, seq and payload.
+    topics = ["t.E/A", "t.E/B/" + "x" * 200, "t.E/A/\u00fc"]
+    sizes = [8, (1 << 16) - 1, 1 << 16, (1 << 20) + 3]
+    n = 24
+    payloads = [bytes((i * 31 + k) & 0xFF for k in range(sizes[i % len(sizes)])) for i in range(n)]
+    with Publisher(endpoint, context=zctx, sndhwm=0) as pub:
+        with Subscriber(pub.endpoints[0], topics=["t.E/"], context=zctx, rcvhwm=0) as sub:
+            assert pub.wait_for_subscriber("t.E/", timeout=5)
+            for i, p in enumerate(payloads):
+                assert pub.publish(topics[i % 3], p) == i // 3
+            got = []
+            for _ in range(n):
+                event = sub.recv(timeout=5)
+                assert event is not None, f"only {len(got)} of {n} events arrived"
+                got.append(event)
+            assert [e.topic for e in got] == [topics[i % 3] for i in range(n)]
+            assert [e.seq for e in got] == [i // 3 for i in range(n)]
+            assert [e.payload == p for e, p in zip(got, payloads)] == [True] * n
+            assert (sub.gaps, sub.dropped_messages) == (0, 0)
+
+
+def test_async_subscriber_lets_other_tasks_run_while_events_are_queued(zctx: zmq.Context[Any], endpoint: str) -> None:
+    # recv() reads queued events without awaiting; it must still yield to the loop now and then.
+    async def main() -> None:
+        with Publisher(endpoint, context=zctx, sndhwm=0) as pub:
+            sub = AsyncSubscriber(pub.endpoints[0], topics=["q/"], context=zctx, rcvhwm=0)
+            try:
+                assert await asyncio.get_running_loop().run_in_executor(None, pub.wait_for_subscriber, "q/", 5.0)
+                n = 5000
+                for i in range(n):
+                    pub.publish("q/x", i.to_bytes(4, "little"))
+                ticks = 0
+
+                async def ticker() -> None:
+                    nonlocal ticks
+                    while True:
+                        ticks += 1
+                        await asyncio.sleep(0)
+
+                first = await sub.recv(timeout=5)  # waits for the first event, then the rest is queued
+                assert first is not None
+                await asyncio.sleep(0.2)
+                task = asyncio.get_running_loop().create_task(ticker())
+                got = [first]
+                while len(got) < n:
+                    event = await sub.recv(timeout=5)
+                    assert event is not None, f"only {len(got)} of {n} events arrived"
+                    got.append(event)
+                task.cancel()
+                assert [int.from_bytes(e.payload, "little") for e in got] == list(range(n))
+                assert [e.seq for e in got] == list(range(n))
+                assert ticks >= 5, ticks
+                assert (sub.gaps, sub.dropped_messages) == (0, 0)
+            finally:
+                sub.close()
+
+    asyncio.run(main())
