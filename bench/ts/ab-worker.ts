@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       sub.connect(evEp);
       sub.subscribe(topic);
       await sleep(200);
-      const reply = ch.unary(Publish, { count, size, topic }, { timeoutMs: 60_000 });
+      const reply = ch.unary(Publish, { count, size, topic, batch: Number(process.env["AB_BATCH"] ?? 1) }, { timeoutMs: 60_000 });
       const got = await receiveAll(() => sub.receive(), count);
       sub.close();
       const { seconds } = await reply;

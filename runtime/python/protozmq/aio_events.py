@@ -101,14 +101,17 @@ class AsyncSubscriber(EventParser):
         """
         end = None if timeout is None else time.monotonic() + timeout
         while not self._closed:
-            # Events already queued are read at once, without a Future each; every
-            # _YIELD_EVERY such reads, one pass of the event loop lets other tasks run.
+            # Events already queued (or left from a batch) are returned at once, without a
+            # Future each; every _YIELD_EVERY such returns, one pass of the event loop lets
+            # other tasks run.
             self._streak += 1
             if self._streak >= _YIELD_EVERY:
                 self._streak = 0
                 await asyncio.sleep(0)
                 if self._closed:
                     return None
+            if self._pending:
+                return self._pending.popleft()
             try:
                 event = self._read(self._sync, zmq.NOBLOCK)
             except zmq.Again:

@@ -297,6 +297,8 @@ class Subscriber(EventParser):
         """
         if self._listener is not None:
             raise RuntimeError("recv() on a Subscriber that has a listen() thread")
+        if self._pending:
+            return self._pending.popleft()
         end = None if timeout is None else time.monotonic() + timeout
         sock = self._sock
         while not self._closed:
@@ -353,11 +355,12 @@ class Subscriber(EventParser):
                                 event = self._read(self._sock, zmq.NOBLOCK)
                             except zmq.Again:
                                 break
-                            if event is not None:
+                            while event is not None:
                                 try:
                                     callback(event)
                                 except Exception:
                                     LOG.exception("protozmq: a Subscriber callback raised")
+                                event = self._pending.popleft() if self._pending else None
                     else:
                         self._waker.clear()
         finally:

@@ -35,6 +35,15 @@ export interface PublisherOptions {
   sendHighWaterMark?: number;
   /** ZMQ_XPUB_NODROP: block (`publish` waits) instead of dropping at the high-water mark. Default false. */
   noDrop?: boolean;
+  /**
+   * Batching (PZMQ/1 7): events of one topic published one after another, in the same synchronous
+   * run of code, travel in one ZeroMQ message of up to this many events, sent when it is full, when
+   * another topic is published, on `flush()`, or at the end of the current microtask queue.
+   * Fewer messages cost less on both sides; the high-water mark then counts batches, and a batch
+   * is delivered or dropped whole. Subscribers accept batches whatever this is. Default 1: one
+   * message per event.
+   */
+  batch?: number;
 }
 
 /**
@@ -65,6 +74,19 @@ export class Publisher {
   private readonly direct: boolean;
   private readonly header: Buffer;
   private readonly frames: [Buffer, Buffer, Uint8Array];
+  /**
+   * Most events of one topic per ZeroMQ message (the `batch` option); 1: no batching. May be
+   * changed at any time; a batch being filled is sent when the next event finds it full.
+   */
+  batch: number;
+  /** The batch being filled: topic frame, then header and payload per event. */
+  private filling: Uint8Array[] | undefined;
+  private batchTopic: TopicState | undefined;
+  private batchScheduled = false;
+  private readonly endOfTick = (): void => {
+    this.batchScheduled = false;
+    this.sendBatch();
+  };
   // noDrop only: events wait here while a send is blocked at the high-water mark.
   private queue: Uint8Array[][] = [];
   private writing = false;
@@ -75,6 +97,7 @@ export class Publisher {
 
   constructor(options: PublisherOptions = {}) {
     this.direct = !(options.noDrop ?? false);
+    this.batch = Math.max(1, Math.floor(options.batch ?? 1));
     this.socket = new zmq.XPublisher({
       linger: 0,
       noDrop: !this.direct,
@@ -113,6 +136,22 @@ export class Publisher {
     if (t === undefined) this.topics.set(topic, (t = { frame: Buffer.from(topic, "utf8"), seq: 0 }));
     const seq = t.seq;
     t.seq = seq >= MAX_U32 ? 0 : seq + 1;
+    if (this.batch > 1) {
+      if (this.batchTopic !== t) {
+        this.sendBatch();
+        this.filling = [t.frame];
+        this.batchTopic = t;
+      }
+      const filling = this.filling!;
+      filling.push(encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload);
+      if (filling.length >= 1 + 2 * this.batch) this.sendBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        queueMicrotask(this.endOfTick);
+      }
+      return;
+    }
+    if (this.filling !== undefined) this.sendBatch(); // `batch` was lowered to 1 meanwhile
     if (this.direct) {
       // The header's call id is the sequence number (PZMQ/1 7); bytes 0..3 never change.
       const h = this.header;
@@ -138,6 +177,7 @@ export class Publisher {
    * sends wait at the high-water mark.
    */
   flush(): Promise<void> {
+    this.sendBatch();
     if (!this.writing && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
@@ -175,6 +215,21 @@ export class Publisher {
     for (const w of this.subWaiters.splice(0)) w.resolve(false);
     this.socket.linger = 0;
     this.socket.close();
+  }
+
+  /** Sends the batch being filled, if any. */
+  private sendBatch(): void {
+    const frames = this.filling;
+    if (frames === undefined) return;
+    this.filling = undefined;
+    this.batchTopic = undefined;
+    if (this.closed) return;
+    if (this.direct) {
+      this.socket.send(frames).catch(ignore);
+      return;
+    }
+    this.queue.push(frames);
+    if (!this.writing) void this.writeLoop();
   }
 
   private matches(topic: string): boolean {
@@ -275,6 +330,9 @@ export class Subscriber implements AsyncIterable<EventMessage> {
   private readonly topics = new Map<string, TopicSeen>();
   /** The topic of the previous event: events of one topic often come in runs. */
   private prevTopic: TopicSeen | undefined;
+  /** Events of a batch not handed out yet: `pending[pendingAt..]`. */
+  private pending: EventMessage[] = [];
+  private pendingAt = 0;
   private closed = false;
   /** Events known to be lost: the sum of sequence gaps seen per topic (PUB dropped them). */
   gaps = 0;
@@ -313,6 +371,7 @@ export class Subscriber implements AsyncIterable<EventMessage> {
 
   /** Receives the next event; rejects once the subscriber is closed. */
   async receive(): Promise<EventMessage> {
+    if (this.pendingAt < this.pending.length) return this.nextPending();
     for (;;) {
       const frames = await this.socket.receive();
       const ev = this.parse(frames);
@@ -322,6 +381,10 @@ export class Subscriber implements AsyncIterable<EventMessage> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<EventMessage> {
     while (!this.closed) {
+      if (this.pendingAt < this.pending.length) {
+        yield this.nextPending();
+        continue;
+      }
       let frames: Buffer[];
       try {
         frames = await this.socket.receive();
@@ -341,24 +404,37 @@ export class Subscriber implements AsyncIterable<EventMessage> {
     this.socket.close();
   }
 
+  private nextPending(): EventMessage {
+    const ev = this.pending[this.pendingAt++]!;
+    if (this.pendingAt === this.pending.length) {
+      this.pending = [];
+      this.pendingAt = 0;
+    }
+    return ev;
+  }
+
+  /**
+   * One message: `topic, header, payload`, or a batch `topic, (header, payload) x n` (PZMQ/1 7).
+   * Returns its first event and queues the others in `pending`; undefined (and counted) when the
+   * message is not PZMQ/1 events, batches being taken or dropped whole.
+   */
   private parse(frames: Buffer[]): EventMessage | undefined {
-    if (frames.length !== 3) {
+    const n = frames.length;
+    if (n < 3 || (n & 1) === 0) {
       this.droppedMessages++;
       return undefined;
     }
-    const hf = frames[1]!;
-    let seq: number;
-    if (hf.length === HEADER_SIZE && hf[0] === PROTOCOL_VERSION && hf[1] === Kind.EVENT) {
-      // The usual header, read in place (decodeHeader would build a PacketHeader to throw away).
-      seq = (hf[4]! | (hf[5]! << 8) | (hf[6]! << 16) | (hf[7]! << 24)) >>> 0;
-    } else {
-      try {
-        const h = decodeHeader(hf);
-        if (h.kind !== Kind.EVENT) throw new Error("not an event");
-        seq = h.callId;
-      } catch {
-        this.droppedMessages++;
-        return undefined;
+    const first = this.seqOf(frames[1]!);
+    if (first < 0) {
+      this.droppedMessages++;
+      return undefined;
+    }
+    if (n > 3) {
+      for (let i = 3; i < n; i += 2) {
+        if (this.seqOf(frames[i]!) < 0) {
+          this.droppedMessages++;
+          return undefined;
+        }
       }
     }
     const tf = frames[0]!;
@@ -367,17 +443,38 @@ export class Subscriber implements AsyncIterable<EventMessage> {
     if (prev !== undefined && tf.equals(prev.frame)) topic = prev;
     else {
       const name = tf.toString("utf8");
-      topic = this.topics.get(name) ?? { frame: tf, name, last: -1 };
-      if (topic.last === -1) this.topics.set(name, topic);
-      this.prevTopic = topic;
+      let seen = this.topics.get(name);
+      if (seen === undefined) this.topics.set(name, (seen = { frame: tf, name, last: -1 }));
+      this.prevTopic = topic = seen;
     }
+    const ev = this.event(topic, first, frames[2]!);
+    for (let i = 3; i < n; i += 2) this.pending.push(this.event(topic, this.seqOf(frames[i]!), frames[i + 1]!));
+    return ev;
+  }
+
+  /** The sequence number of an EVENT header frame, or -1 when it is not one. */
+  private seqOf(hf: Buffer): number {
+    if (hf.length === HEADER_SIZE && hf[0] === PROTOCOL_VERSION && hf[1] === Kind.EVENT) {
+      // The usual header, read in place (decodeHeader would build a PacketHeader to throw away).
+      return (hf[4]! | (hf[5]! << 8) | (hf[6]! << 16) | (hf[7]! << 24)) >>> 0;
+    }
+    try {
+      const h = decodeHeader(hf);
+      return h.kind === Kind.EVENT ? h.callId : -1;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** Counts a gap if `seq` does not follow the topic's last one, and makes the event. */
+  private event(topic: TopicSeen, seq: number, payload: Buffer): EventMessage {
     const last = topic.last;
     if (last !== -1) {
       const expected = last >= MAX_U32 ? 0 : last + 1;
       if (seq !== expected) this.gaps += (seq - expected + 0x100000000) % 0x100000000;
     }
     topic.last = seq;
-    return { topic: topic.name, seq, payload: frames[2]! };
+    return { topic: topic.name, seq, payload };
   }
 }
 

@@ -231,3 +231,76 @@ def test_async_subscriber_lets_other_tasks_run_while_events_are_queued(zctx: zmq
                 sub.close()
 
     asyncio.run(main())
+
+
+def _send_batches(raw: zmq.Socket[bytes]) -> None:
+    """topic, (header, payload) x n messages (PZMQ/1 7 batching), good and malformed."""
+    h = lambda seq: P.encode_simple(P.Kind.EVENT, P.Flag.HAS_MESSAGE, seq)  # noqa: E731
+    raw.send_multipart([b"m", h(0), b"p0", h(1)])  # even frame count: dropped whole
+    raw.send_multipart([b"m", h(0), b"p0", P._FIXED.pack(1, 2, 2, 1), b"p1"])  # a MESSAGE header: dropped whole
+    raw.send_multipart([b"m", h(0), b"p0", h(1), b"p1", h(2), b"p2"])
+    raw.send_multipart([b"m", h(3), b"p3"])
+    raw.send_multipart([b"n", h(0), b"q0", h(1), b"q1"])
+
+
+_BATCHED = [Event("m", 0, b"p0"), Event("m", 1, b"p1"), Event("m", 2, b"p2"), Event("m", 3, b"p3"),
+            Event("n", 0, b"q0"), Event("n", 1, b"q1")]
+
+
+def _raw_xpub(zctx: zmq.Context[Any], endpoint: str) -> tuple[zmq.Socket[bytes], str]:
+    raw = zctx.socket(zmq.XPUB)
+    raw.setsockopt(zmq.LINGER, 0)
+    raw.setsockopt(zmq.XPUB_VERBOSE, 1)  # every subscription, also a second one to the same prefix
+    raw.bind(endpoint)
+    return raw, raw.getsockopt_string(zmq.LAST_ENDPOINT) if endpoint.startswith("tcp") else endpoint
+
+
+def test_batches_are_accepted_in_order_and_malformed_ones_dropped_whole(zctx: zmq.Context[Any], endpoint: str) -> None:
+    raw, bound = _raw_xpub(zctx, endpoint)
+    try:
+        with Subscriber(bound, topics=[""], context=zctx) as sub:
+            assert raw.poll(5000) and raw.recv() == b"\x01"
+            _send_batches(raw)
+            got = [sub.recv(timeout=5) for _ in _BATCHED]
+            assert got == _BATCHED
+            assert (sub.gaps, sub.dropped_messages) == (0, 2)
+    finally:
+        raw.close(linger=0)
+
+
+def test_batches_async_and_listen(zctx: zmq.Context[Any], endpoint: str) -> None:
+    raw, bound = _raw_xpub(zctx, endpoint)
+    try:
+        async def main() -> list[Event]:
+            sub = AsyncSubscriber(bound, topics=[""], context=zctx)
+            try:
+                assert raw.poll(5000) and raw.recv() == b"\x01"
+                _send_batches(raw)
+                out = []
+                for _ in _BATCHED:
+                    event = await sub.recv(timeout=5)
+                    assert event is not None
+                    out.append(event)
+                assert sub.dropped_messages == 2
+                return out
+            finally:
+                sub.close()
+
+        assert asyncio.run(main()) == _BATCHED
+
+        with Subscriber(bound, topics=[""], context=zctx) as sub:
+            assert raw.poll(5000) and raw.recv() == b"\x01"
+            seen: list[Event] = []
+            done = threading.Event()
+
+            def on_event(event: Event) -> None:
+                seen.append(event)
+                if len(seen) == len(_BATCHED):
+                    done.set()
+
+            sub.listen(on_event)
+            _send_batches(raw)
+            assert done.wait(5)
+            assert seen == _BATCHED
+    finally:
+        raw.close(linger=0)
