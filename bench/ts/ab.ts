@@ -6,8 +6,8 @@
  *   node --import tsx bench/ts/ab.ts [--pin] [--rounds 7] [--cmd "bulk 10 1048576"] \
  *     raw=.:raw  A=/tmp/base:pz  B=.:pz
  *
- * Each `label=tree:impl` starts `bench/ts/ab-worker.ts` of that tree (its own runtime, its own bench
- * server). Every round sends the command to each worker in turn, starting at a different one each
+ * Each `label=tree:impl[,VAR=value...]` starts `bench/ts/ab-worker.ts` of that tree (its own runtime,
+ * its own bench server), with the variables set for that worker and its server. Every round sends the command to each worker in turn, starting at a different one each
  * round, so a slow stretch of the machine hits every row alike. Prints, per row, the median of each
  * figure and, for rows after the first, the median of the per-round ratios to the first row.
  * Needs `bench/.gen` in each tree (bench/lib/prepare.ts).
@@ -22,10 +22,10 @@ interface Worker {
   next(): Promise<Record<string, number>>;
 }
 
-function startWorker(label: string, tree: string, impl: string, pin: boolean): Worker {
+function startWorker(label: string, tree: string, impl: string, pin: boolean, extraEnv: Record<string, string>): Worker {
   const root = path.resolve(tree);
   const args = ["--import", "tsx", path.join(root, "bench", "ts", "ab-worker.ts"), impl, label];
-  const env = { ...process.env, ...(pin ? { AB_PIN: "1" } : {}) };
+  const env = { ...process.env, ...(pin ? { AB_PIN: "1" } : {}), ...extraEnv };
   const proc = pin
     ? spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: root, env, stdio: ["pipe", "pipe", "inherit"] })
     : spawn(process.execPath, args, { cwd: root, env, stdio: ["pipe", "pipe", "inherit"] });
@@ -59,10 +59,13 @@ async function main(): Promise<void> {
     else if (argv[i] === "--pin") pin = true;
     else specs.push(argv[i]!);
   }
-  const workers = specs.map((s) => {
-    const [label, rest] = s.split("=") as [string, string];
-    const i = rest.lastIndexOf(":");
-    return startWorker(label, rest.slice(0, i), rest.slice(i + 1), pin);
+  const workers = specs.map((spec) => {
+    // label=tree:impl[,VAR=value...]: the variables go to that worker and its server only.
+    const eq = spec.indexOf("=");
+    const [where, ...vars] = spec.slice(eq + 1).split(",") as [string, ...string[]];
+    const i = where.lastIndexOf(":");
+    const env = Object.fromEntries(vars.map((v) => [v.slice(0, v.indexOf("=")), v.slice(v.indexOf("=") + 1)]));
+    return startWorker(spec.slice(0, eq), where.slice(0, i), where.slice(i + 1), pin, env);
   });
   // Warm-up: one command each.
   for (const w of workers) {
