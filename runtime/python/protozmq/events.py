@@ -9,7 +9,7 @@ The topic is the first frame so that ZeroMQ's own prefix matching does the filte
 publisher side for tcp/ipc, so unwanted events never cross the wire). The header's call id is a
 per-topic sequence number starting at 0: subscribers count gaps, which happen when a subscriber
 is slower than the publisher and ZeroMQ's high-water mark drops events (PUB never blocks).
-Mirrors ``runtime/ts/src/events.ts``.
+Mirrors ``runtime/ts/src/events.ts`` and ``subscriber.ts``.
 """
 
 from __future__ import annotations

@@ -109,11 +109,11 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     expect(sub.droppedMessages).toBe(0);
   });
 
-  it("noDrop: events go through the queued path, all arrive in order", async () => {
-    // Below the high-water mark: a noDrop publisher at its mark stalls (before this change too), untested here.
-    const pub = sockets.add(new Publisher({ noDrop: true, sendHighWaterMark: 100_000 }));
+  it("noDrop: at the high-water mark events wait instead of being lost, and arrive in order", async () => {
+    // 2,000 events against high-water marks of 10: the publisher must hold most of them back.
+    const pub = sockets.add(new Publisher({ noDrop: true, sendHighWaterMark: 10 }));
     await pub.bind(bindAddress(t));
-    const sub = sockets.add(new Subscriber({ receiveHighWaterMark: 100_000 }));
+    const sub = sockets.add(new Subscriber({ receiveHighWaterMark: 10 }));
     sub.connect(pub.endpoints[0]!);
     sub.subscribe("q/");
     expect(await pub.waitForSubscriber("q/", 5000)).toBe(true);
