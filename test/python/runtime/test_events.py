@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import zmq
@@ -312,3 +313,31 @@ def test_batches_async_and_listen(zctx: zmq.Context[Any], endpoint: str) -> None
             assert seen == _BATCHED
     finally:
         raw.close(linger=0)
+
+
+def test_publish_many_sends_batches_that_arrive_in_order(zctx: zmq.Context[Any], endpoint: str) -> None:
+    # publish_many(batch=16) of 40 events, then publish: messages of 16, 16, 8 events, then 1.
+    with Publisher(endpoint, context=zctx, sndhwm=0) as pub:
+        raw = zctx.socket(zmq.SUB)
+        raw.setsockopt(zmq.LINGER, 0)
+        raw.setsockopt(zmq.SUBSCRIBE, b"b/")
+        raw.connect(pub.endpoints[0])
+        try:
+            with Subscriber(pub.endpoints[0], topics=["b/"], context=zctx, rcvhwm=0) as sub:
+                deadline = time.monotonic() + 5
+                while pub.subscriptions < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert pub.subscriptions == 2
+                payloads = [bytes([i]) * (i * 1000) for i in range(40)]  # 0 B .. 39 KB
+                assert pub.publish_many("b/x", payloads, batch=16) == 0
+                assert pub.publish("b/x", b"last") == 40
+                sizes = []
+                for _ in range(4):
+                    assert raw.poll(5000)
+                    sizes.append((len(raw.recv_multipart()) - 1) // 2)
+                assert sizes == [16, 16, 8, 1]
+                got = [sub.recv(timeout=5) for _ in range(41)]
+                assert got == [Event("b/x", i, p) for i, p in enumerate(payloads + [b"last"])]
+                assert (sub.gaps, sub.dropped_messages) == (0, 0)
+        finally:
+            raw.close(linger=0)
