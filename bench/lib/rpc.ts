@@ -114,8 +114,10 @@ function tsJobs(ep: Record<string, Endpoints>, py: string, s: Settings, mode: Mo
     targets: [
       T("raw zeromq.js PUB→SUB", "raw", ep["ts-raw"]!.ipc, "ipc", { events: ep["ts-raw"]!.events }),
       T("protozmq pub TS→sub TS", "pz", ep["ts-pz"]!.ipc, "ipc", { events: ep["ts-pz"]!.events, baseline: "raw zeromq.js PUB→SUB" }),
+      T("protozmq pub TS (batch 64)→sub TS", "pz", ep["ts-pz"]!.ipc, "ipc", { events: ep["ts-pz"]!.events, baseline: "raw zeromq.js PUB→SUB", batch: 64 }),
       T("raw pyzmq PUB→zeromq.js SUB", "raw", ep["py-raw"]!.ipc, "ipc", { events: ep["py-raw"]!.events }),
       T("protozmq pub Py→sub TS", "pz", ep[py]!.ipc, "ipc", { events: ep[py]!.events, baseline: "raw pyzmq PUB→zeromq.js SUB" }),
+      T("protozmq pub Py (batch 64)→sub TS", "pz", ep[py]!.ipc, "ipc", { events: ep[py]!.events, baseline: "raw pyzmq PUB→zeromq.js SUB", batch: 64 }),
     ],
   });
   const bulk = { kind: "bulk" as const, client: "TS", size: 1 << 20, ...s.bulk };
@@ -148,8 +150,10 @@ function pyJobs(ep: Record<string, Endpoints>, py: string, s: Settings): Job[] {
     targets: [
       T("raw pyzmq PUB→SUB", "raw", ep["py-raw"]!.ipc, "ipc", { events: ep["py-raw"]!.events }),
       T("protozmq pub Py→sub Py", "pz", ep[py]!.ipc, "ipc", { events: ep[py]!.events, baseline: "raw pyzmq PUB→SUB" }),
+      T("protozmq pub Py (batch 64)→sub Py", "pz", ep[py]!.ipc, "ipc", { events: ep[py]!.events, baseline: "raw pyzmq PUB→SUB", batch: 64 }),
       T("raw zeromq.js PUB→pyzmq SUB", "raw", ep["ts-raw"]!.ipc, "ipc", { events: ep["ts-raw"]!.events }),
       T("protozmq pub TS→sub Py", "pz", ep["ts-pz"]!.ipc, "ipc", { events: ep["ts-pz"]!.events, baseline: "raw zeromq.js PUB→pyzmq SUB" }),
+      T("protozmq pub TS (batch 64)→sub Py", "pz", ep["ts-pz"]!.ipc, "ipc", { events: ep["ts-pz"]!.events, baseline: "raw zeromq.js PUB→pyzmq SUB", batch: 64 }),
     ],
   });
   jobs.push({ kind: "bulk", client: "Py", group: "Py bulk ipc 1MiB", size: 1 << 20, ...s.bulk, targets: unary("ipc") });

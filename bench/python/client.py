@@ -161,7 +161,7 @@ class PzDriver:
         sub = Subscriber(target["events"], topics=[topic], rcvhwm=EVENT_HWM)
         time.sleep(0.2)
         box: dict[str, Any] = {}
-        req = pb.PublishRequest(count=job["count"], size=job["size"], topic=topic)
+        req = pb.PublishRequest(count=job["count"], size=job["size"], topic=topic, batch=target.get("batch", 1))
         trigger = threading.Thread(target=lambda: box.update(reply=self.channel.unary(PUBLISH, req, timeout=60.0)))
         trigger.start()
         n, rate = receive_events(lambda t: sub.recv(timeout=t), job["count"])

@@ -53,8 +53,11 @@ def publish(pub: Publisher, request: Any) -> Any:
     pub.wait_for_subscriber(request.topic, timeout=2.0)
     data = pb.EchoReply(payload=payload(request.size)).SerializeToString()
     t0 = time.perf_counter()
-    for _ in range(request.count):
-        pub.publish(request.topic, data)
+    if request.batch > 1:
+        pub.publish_many(request.topic, [data] * request.count, batch=request.batch)
+    else:
+        for _ in range(request.count):
+            pub.publish(request.topic, data)
     return pb.PublishReply(seconds=time.perf_counter() - t0)
 
 

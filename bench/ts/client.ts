@@ -106,7 +106,7 @@ async function pzDriver(endpoint: string): Promise<Driver> {
       sub.connect(target.events!);
       sub.subscribe(topic);
       await sleep(200);
-      const reply = ch.unary(Publish, { count: job.count, size: job.size, topic }, { timeoutMs: 60_000 });
+      const reply = ch.unary(Publish, { count: job.count, size: job.size, topic, batch: target.batch ?? 1 }, { timeoutMs: 60_000 });
       const got = await receiveEvents(() => sub.receive(), () => sub.close(), job.count);
       sub.close();
       const { seconds } = await reply;

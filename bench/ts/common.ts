@@ -26,6 +26,7 @@ export interface PublishRequest {
   count: number;
   size: number;
   topic: string;
+  batch: number;
 }
 export interface PublishReply {
   seconds: number;
@@ -83,6 +84,8 @@ export interface Target {
   events?: string;
   /** Python client only: `"async"` makes sequential protozmq calls through `AsyncChannel`. */
   variant?: string;
+  /** Events jobs: the protozmq publisher's `batch` (most events per message); default 1. */
+  batch?: number;
   // Report-only fields (the clients ignore them):
   /** Transport shown in the table (`ipc`, `tcp`, `inproc`, `unix`). */
   transport: string;

@@ -36,6 +36,7 @@ export async function startPz(endpoints: string[], eventEndpoints: string[]): Pr
   });
   server.addMethod(Publish, async (req: PublishRequest): Promise<PublishReply> => {
     await pub.waitForSubscriber(req.topic, 2000);
+    pub.batch = Math.max(1, req.batch);
     const bytes = gen.EchoReply.encode({ payload: payload(req.size) });
     const t0 = now();
     for (let i = 0; i < req.count; i++) pub.publish(req.topic, bytes);

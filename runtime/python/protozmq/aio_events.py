@@ -20,6 +20,9 @@ from ._transport import LOG, close_socket
 
 __all__ = ["AsyncSubscriber"]
 
+#: ``recv`` reads queued events without awaiting; after this many in a row it yields once to the loop.
+_YIELD_EVERY = 256
+
 
 class AsyncSubscriber(EventParser):
     """Receives events on a SUB socket with asyncio (``zmq.asyncio``): ``async for``, ``recv``, or
@@ -52,6 +55,7 @@ class AsyncSubscriber(EventParser):
         self._sock = zmq.asyncio.Socket.from_socket(sync_sock)
         self._sync = sync_sock
         self._task: asyncio.Task[None] | None = None
+        self._streak = 0
         self._closed = False
         for topic in topics:
             self.subscribe(topic)
@@ -97,6 +101,27 @@ class AsyncSubscriber(EventParser):
         """
         end = None if timeout is None else time.monotonic() + timeout
         while not self._closed:
+            # Events already queued (or left from a batch) are returned at once, without a
+            # Future each; every _YIELD_EVERY such returns, one pass of the event loop lets
+            # other tasks run.
+            self._streak += 1
+            if self._streak >= _YIELD_EVERY:
+                self._streak = 0
+                await asyncio.sleep(0)
+                if self._closed:
+                    return None
+            if self._pending:
+                return self._pending.popleft()
+            try:
+                event = self._read(self._sync, zmq.NOBLOCK)
+            except zmq.Again:
+                self._streak = 0
+            except zmq.ZMQError:
+                return None  # closed under us
+            else:
+                if event is not None:
+                    return event
+                continue
             try:
                 if end is None:
                     frames = await self._sock.recv_multipart()

@@ -12,7 +12,15 @@
  * the publisher and ZeroMQ's high-water mark drops events (PUB never blocks).
  */
 import * as zmq from "zeromq";
-import { decodeHeader, encodeSimple, Flag, Kind, MAX_U32 } from "./protocol.js";
+import { EMPTY_FRAME, encodeSimple, Flag, Kind, MAX_U32 } from "./protocol.js";
+
+/** A topic of a {@link Publisher}: its frame, encoded once, and its next sequence number. */
+interface TopicState {
+  readonly frame: Buffer;
+  seq: number;
+}
+
+const ignore = (): void => undefined;
 
 /**
  * Options of a {@link Publisher}.
@@ -25,8 +33,21 @@ import { decodeHeader, encodeSimple, Flag, Kind, MAX_U32 } from "./protocol.js";
 export interface PublisherOptions {
   /** ZMQ_SNDHWM: events queued per subscriber before ZeroMQ drops new ones. Default 1000. */
   sendHighWaterMark?: number;
-  /** ZMQ_XPUB_NODROP: block (`publish` waits) instead of dropping at the high-water mark. Default false. */
+  /**
+   * ZMQ_XPUB_NODROP: at the high-water mark, hold events back instead of dropping them. They queue
+   * in the publisher (memory grows while a subscriber is slow; `flush()` resolves once all went out)
+   * and go out in order. Default false.
+   */
   noDrop?: boolean;
+  /**
+   * Batching (PZMQ/1 7): events of one topic published one after another, in the same synchronous
+   * run of code, travel in one ZeroMQ message of up to this many events, sent when it is full, when
+   * another topic is published, on `flush()`, or at the end of the current microtask queue.
+   * Fewer messages cost less on both sides; the high-water mark then counts batches, and a batch
+   * is delivered or dropped whole. Subscribers accept batches whatever this is. Default 1: one
+   * message per event.
+   */
+  batch?: number;
 }
 
 /**
@@ -44,9 +65,33 @@ export interface PublisherOptions {
  */
 export class Publisher {
   private readonly socket: zmq.XPublisher;
-  private readonly seqs = new Map<string, number>();
+  /** Per topic: its frame (encoded once) and the next sequence number. */
+  private readonly topics = new Map<string, TopicState>();
   private readonly subs = new Map<string, number>();
   private subWaiters: Array<{ topic: string; resolve: (ok: boolean) => void }> = [];
+  /**
+   * True unless `noDrop`: the socket's ZMQ_SNDTIMEO is 0 and a PUB never blocks, so zeromq.js
+   * completes every send inside `send()` (it converts the frames there, copying those of 128 bytes
+   * or less, and hands the message to libzmq). `publish` then sends at once, with one header
+   * frame and one frames array reused for every event: nothing is queued, nothing awaited.
+   */
+  private readonly direct: boolean;
+  private readonly header: Buffer;
+  private readonly frames: [Buffer, Buffer, Uint8Array];
+  /**
+   * Most events of one topic per ZeroMQ message (the `batch` option); 1: no batching. May be
+   * changed at any time; a batch being filled is sent when the next event finds it full.
+   */
+  batch: number;
+  /** The batch being filled: topic frame, then header and payload per event. */
+  private filling: Uint8Array[] | undefined;
+  private batchTopic: TopicState | undefined;
+  private batchScheduled = false;
+  private readonly endOfTick = (): void => {
+    this.batchScheduled = false;
+    this.sendBatch();
+  };
+  // noDrop only: events wait here while a send is blocked at the high-water mark.
   private queue: Uint8Array[][] = [];
   private writing = false;
   private drainWaiters: Array<() => void> = [];
@@ -55,11 +100,16 @@ export class Publisher {
   readonly endpoints: string[] = [];
 
   constructor(options: PublisherOptions = {}) {
+    this.direct = !(options.noDrop ?? false);
+    this.batch = Math.max(1, Math.floor(options.batch ?? 1));
     this.socket = new zmq.XPublisher({
       linger: 0,
-      noDrop: options.noDrop ?? false,
+      noDrop: !this.direct,
+      ...(this.direct ? { sendTimeout: 0 } : {}),
       ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
     });
+    this.header = encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, 0);
+    this.frames = [this.header, this.header, EMPTY_FRAME];
     // Pass every subscribe and unsubscribe, so the counts below are exact.
     this.socket.verbosity = "allSubsUnsubs";
     void this.readSubscriptions();
@@ -77,22 +127,61 @@ export class Publisher {
   }
 
   /**
-   * Queues one event. Never blocks: events go out in order, as fast as the socket takes them; a
+   * Sends one event (queues it, with `noDrop`). Never blocks: events go out in order; a
    * subscriber that falls behind its high-water mark loses events (it sees a sequence gap).
    *
    * @param topic `"<package>.<Service>/<Method>"`, optionally followed by `"/" suffix`.
-   * @param payload the serialized event message.
+   * @param payload the serialized event message. One over 128 bytes is handed to ZeroMQ without a
+   *   copy (zeromq.js), so do not modify it after publishing (an `encode()` result never is).
    */
   publish(topic: string, payload: Uint8Array): void {
     if (this.closed) throw new Error("publisher closed");
-    const seq = this.seqs.get(topic) ?? 0;
-    this.seqs.set(topic, seq >= MAX_U32 ? 0 : seq + 1);
-    this.queue.push([Buffer.from(topic, "utf8"), encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload]);
+    let t = this.topics.get(topic);
+    if (t === undefined) this.topics.set(topic, (t = { frame: Buffer.from(topic, "utf8"), seq: 0 }));
+    const seq = t.seq;
+    t.seq = seq >= MAX_U32 ? 0 : seq + 1;
+    if (this.batch > 1) {
+      if (this.batchTopic !== t) {
+        this.sendBatch();
+        this.filling = [t.frame];
+        this.batchTopic = t;
+      }
+      const filling = this.filling!;
+      filling.push(encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload);
+      if (filling.length >= 1 + 2 * this.batch) this.sendBatch();
+      else if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        queueMicrotask(this.endOfTick);
+      }
+      return;
+    }
+    if (this.filling !== undefined) this.sendBatch(); // `batch` was lowered to 1 meanwhile
+    if (this.direct) {
+      // The header's call id is the sequence number (PZMQ/1 7); bytes 0..3 never change.
+      const h = this.header;
+      h[4] = seq;
+      h[5] = seq >>> 8;
+      h[6] = seq >>> 16;
+      h[7] = seq >>> 24;
+      const frames = this.frames;
+      frames[0] = t.frame;
+      frames[2] = payload;
+      // Settled inside send() (ZMQ_SNDTIMEO 0); a PUB that does not block does not fail either,
+      // but a rejection must not go unhandled.
+      this.socket.send(frames).catch(ignore);
+      frames[2] = EMPTY_FRAME; // do not keep the caller's payload alive
+      return;
+    }
+    this.queue.push([t.frame, encodeSimple(Kind.EVENT, Flag.HAS_MESSAGE, seq), payload]);
     if (!this.writing) void this.writeLoop();
   }
 
-  /** Resolves once every queued event has been handed to ZeroMQ. */
+  /**
+   * Resolves once every published event has been handed to ZeroMQ: at once, unless `noDrop` made
+   * sends wait at the high-water mark.
+   */
   flush(): Promise<void> {
+    this.sendBatch();
     if (!this.writing && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
@@ -132,21 +221,45 @@ export class Publisher {
     this.socket.close();
   }
 
+  /** Sends the batch being filled, if any. */
+  private sendBatch(): void {
+    const frames = this.filling;
+    if (frames === undefined) return;
+    this.filling = undefined;
+    this.batchTopic = undefined;
+    if (this.closed) return;
+    if (this.direct) {
+      this.socket.send(frames).catch(ignore);
+      return;
+    }
+    this.queue.push(frames);
+    if (!this.writing) void this.writeLoop();
+  }
+
   private matches(topic: string): boolean {
     for (const [prefix, n] of this.subs) if (n > 0 && topic.startsWith(prefix)) return true;
     return false;
   }
 
+  /**
+   * noDrop only. An XPUB always reports itself writable, so at the high-water mark zeromq.js's
+   * send fails with EAGAIN instead of waiting: retry the same message after a short, growing pause
+   * (1 ms up to 50 ms), keeping the order, until it goes or the publisher closes.
+   */
   private async writeLoop(): Promise<void> {
     this.writing = true;
     while (this.queue.length > 0 && !this.closed) {
-      const batch = this.queue;
+      const msgs = this.queue;
       this.queue = [];
-      for (const msg of batch) {
-        try {
-          await this.socket.send(msg);
-        } catch {
-          // Only with noDrop and a send timeout, or after close: the event is lost, like a drop.
+      for (const msg of msgs) {
+        for (let pause = 1; !this.closed; pause = Math.min(pause * 2, 50)) {
+          try {
+            await this.socket.send(msg);
+            break;
+          } catch (e) {
+            if ((e as { code?: string }).code !== "EAGAIN") break; // closed: the event is lost
+            await new Promise((r) => setTimeout(r, pause));
+          }
         }
       }
     }
@@ -177,143 +290,4 @@ export class Publisher {
   }
 }
 
-/**
- * One received event.
- *
- * @example
- * ```ts
- * const ev: EventMessage = await sub.receive();
- * if (ev.topic.startsWith("game.Events/UnitMoved")) onMoved(UnitMoved.decode(ev.payload));
- * ```
- */
-export interface EventMessage {
-  /** The full topic frame, e.g. `"game.Events/UnitMoved/red"`. */
-  topic: string;
-  /** The publisher's per-topic sequence number (u32, wrapping). */
-  seq: number;
-  /** The serialized event message. */
-  payload: Uint8Array;
-}
-
-/**
- * Options of a {@link Subscriber}.
- *
- * @example
- * ```ts
- * const sub = new Subscriber({ receiveHighWaterMark: 100_000 });
- * ```
- */
-export interface SubscriberOptions {
-  /** ZMQ_RCVHWM: events queued before ZeroMQ drops new ones. Default 1000. */
-  receiveHighWaterMark?: number;
-}
-
-/**
- * Receives events: a ZeroMQ SUB socket, filtered by topic prefix. Iterate it with `for await`;
- * a single consumer at a time.
- *
- * @example
- * ```ts
- * const sub = new Subscriber();
- * sub.connect("ipc:///tmp/game-events.sock");
- * sub.subscribe("game.Events/UnitMoved"); // that method, any suffix
- * for await (const ev of sub) {
- *   const moved = UnitMoved.decode(ev.payload);
- *   if (moved.unit === 0) break;
- * }
- * sub.close();
- * ```
- */
-export class Subscriber implements AsyncIterable<EventMessage> {
-  private readonly socket: zmq.Subscriber;
-  private readonly lastSeq = new Map<string, number>();
-  private closed = false;
-  /** Events known to be lost: the sum of sequence gaps seen per topic (PUB dropped them). */
-  gaps = 0;
-  /** Messages dropped because they are not PZMQ/1 events. */
-  droppedMessages = 0;
-
-  constructor(options: SubscriberOptions = {}) {
-    this.socket = new zmq.Subscriber({
-      linger: 0,
-      ...(options.receiveHighWaterMark !== undefined ? { receiveHighWaterMark: options.receiveHighWaterMark } : {}),
-    });
-  }
-
-  /** Connects to a publisher; may be called for several publishers. */
-  connect(endpoint: string): void {
-    this.socket.connect(endpoint);
-  }
-
-  /** Binds, for publishers that connect. */
-  async bind(endpoint: string): Promise<void> {
-    await this.socket.bind(endpoint);
-  }
-
-  /**
-   * Receives events whose topic starts with `prefix`: a full method path for one method, the
-   * service path with a trailing `/` for all its methods, `""` for everything.
-   */
-  subscribe(prefix = ""): void {
-    this.socket.subscribe(prefix);
-  }
-
-  /** Undoes one `subscribe(prefix)`. */
-  unsubscribe(prefix = ""): void {
-    this.socket.unsubscribe(prefix);
-  }
-
-  /** Receives the next event; rejects once the subscriber is closed. */
-  async receive(): Promise<EventMessage> {
-    for (;;) {
-      const frames = await this.socket.receive();
-      const ev = this.parse(frames);
-      if (ev !== undefined) return ev;
-    }
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<EventMessage> {
-    while (!this.closed) {
-      let frames: Buffer[];
-      try {
-        frames = await this.socket.receive();
-      } catch {
-        return; // closed
-      }
-      const ev = this.parse(frames);
-      if (ev !== undefined) yield ev;
-    }
-  }
-
-  /** Closes with linger 0; a pending iteration ends. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket.linger = 0;
-    this.socket.close();
-  }
-
-  private parse(frames: Buffer[]): EventMessage | undefined {
-    if (frames.length !== 3) {
-      this.droppedMessages++;
-      return undefined;
-    }
-    let seq: number;
-    try {
-      const h = decodeHeader(frames[1]!);
-      if (h.kind !== Kind.EVENT) throw new Error("not an event");
-      seq = h.callId;
-    } catch {
-      this.droppedMessages++;
-      return undefined;
-    }
-    const topic = frames[0]!.toString("utf8");
-    const last = this.lastSeq.get(topic);
-    if (last !== undefined) {
-      const expected = last >= MAX_U32 ? 0 : last + 1;
-      if (seq !== expected) this.gaps += (seq - expected + 0x100000000) % 0x100000000;
-    }
-    this.lastSeq.set(topic, seq);
-    return { topic, seq, payload: frames[2]! };
-  }
-}
+export { type EventMessage, Subscriber, type SubscriberOptions } from "./subscriber.js";

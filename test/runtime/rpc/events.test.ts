@@ -82,6 +82,144 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     expect(sub.droppedMessages).toBe(2);
   });
 
+  it("interleaved topics, long topics and large payloads arrive intact, in order, none lost", async () => {
+    // The publisher reuses one header frame and one frames array for every event, and caches each
+    // topic's frame: every event must still carry its own topic, sequence number and payload.
+    // Topic and payload frames over 128 bytes take zeromq.js's zero-copy path, smaller ones are copied.
+    const pub = sockets.add(new Publisher({ sendHighWaterMark: 100_000 }));
+    await pub.bind(bindAddress(t));
+    const sub = sockets.add(new Subscriber({ receiveHighWaterMark: 100_000 }));
+    sub.connect(pub.endpoints[0]!);
+    sub.subscribe("t.E/");
+    expect(await pub.waitForSubscriber("t.E/", 5000)).toBe(true);
+    const topics = ["t.E/A", "t.E/B/" + "x".repeat(200), "t.E/A/ü"];
+    const N = 3000;
+    for (let i = 0; i < N; i++) {
+      const body = Buffer.alloc(i % 3 === 1 ? 1000 + (i % 7) : 8);
+      body.writeUInt32LE(i, 0);
+      pub.publish(topics[i % 3]!, body);
+    }
+    await pub.flush();
+    const got = await take(sub, N);
+    expect(got.map((e) => Buffer.from(e.payload).readUInt32LE(0))).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(got.map((e) => e.topic)).toEqual(Array.from({ length: N }, (_, i) => topics[i % 3]));
+    expect(got.map((e) => e.seq)).toEqual(Array.from({ length: N }, (_, i) => Math.floor(i / 3)));
+    expect(got.map((e) => e.payload.length)).toEqual(Array.from({ length: N }, (_, i) => (i % 3 === 1 ? 1000 + (i % 7) : 8)));
+    expect(sub.gaps).toBe(0);
+    expect(sub.droppedMessages).toBe(0);
+  });
+
+  it("noDrop: at the high-water mark events wait instead of being lost, and arrive in order", async () => {
+    // 2,000 events against high-water marks of 10: the publisher must hold most of them back.
+    const pub = sockets.add(new Publisher({ noDrop: true, sendHighWaterMark: 10 }));
+    await pub.bind(bindAddress(t));
+    const sub = sockets.add(new Subscriber({ receiveHighWaterMark: 10 }));
+    sub.connect(pub.endpoints[0]!);
+    sub.subscribe("q/");
+    expect(await pub.waitForSubscriber("q/", 5000)).toBe(true);
+    const N = 2000;
+    for (let i = 0; i < N; i++) pub.publish("q/x", Buffer.from(String(i)));
+    const [got] = await Promise.all([take(sub, N), pub.flush()]);
+    expect(got.map((e) => Number(Buffer.from(e.payload).toString()))).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(got.map((e) => e.seq)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(sub.gaps).toBe(0);
+  });
+
+  it("counts a gap per topic, whichever topic came before", async () => {
+    // A raw XPUB forges sequence numbers: topic a 0, 1, (2 lost), 3; topic b 0, (1..4 lost), 5.
+    const raw = sockets.add(new zmq.XPublisher({ linger: 0, receiveTimeout: 5000 }));
+    await raw.bind(bindAddress(t));
+    const sub = sockets.add(new Subscriber());
+    sub.connect(raw.lastEndpoint!);
+    sub.subscribe("");
+    await raw.receive();
+    const ev = (seq: number): Buffer => Buffer.from([1, 5, 2, 0, seq, 0, 0, 0]);
+    for (const [topic, seq] of [["a", 0], ["b", 0], ["a", 1], ["a", 3], ["b", 5]] as const) await raw.send([topic, ev(seq), "p"]);
+    const got = await take(sub, 5);
+    expect(got.map((e) => `${e.topic}${e.seq}`)).toEqual(["a0", "b0", "a1", "a3", "b5"]);
+    expect(sub.gaps).toBe(1 + 4);
+  });
+
+  it("batch: runs of one topic travel as one message of up to `batch` events, in order", async () => {
+    // Publisher(batch 16) ── topic | h0 | p0 | h1 | p1 ... ──▶ raw SUB (sees the messages) and Subscriber
+    const pub = sockets.add(new Publisher({ sendHighWaterMark: 100_000, batch: 16 }));
+    await pub.bind(bindAddress(t));
+    const raw = sockets.add(new zmq.Subscriber({ linger: 0, receiveTimeout: 5000, receiveHighWaterMark: 100_000 }));
+    const sub = sockets.add(new Subscriber({ receiveHighWaterMark: 100_000 }));
+    raw.connect(pub.endpoints[0]!);
+    raw.subscribe("b.E/");
+    expect(await pub.waitForSubscriber("b.E/", 5000)).toBe(true);
+    sub.connect(pub.endpoints[0]!);
+    sub.subscribe("b.E/");
+    // Wait until both subscriptions are counted (the raw one was counted above).
+    for (let i = 0; i < 500 && pub.subscriptions < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(pub.subscriptions).toBe(2);
+    // Runs of 1, 2, ... 40 events, alternating topics: 820 events.
+    const sent: Array<[string, number]> = [];
+    for (let run = 1; run <= 40; run++) {
+      const topic = run % 2 ? "b.E/odd" : "b.E/even";
+      for (let k = 0; k < run; k++) {
+        pub.publish(topic, Buffer.from(String(sent.length)));
+        sent.push([topic, sent.length]);
+      }
+    }
+    await pub.flush();
+    const N = sent.length;
+    // The raw view: every message is one topic's run, cut at 16 events.
+    const sizes: number[] = [];
+    for (let n = 0; n < N; ) {
+      const frames = await raw.receive();
+      expect(frames.length % 2).toBe(1);
+      sizes.push((frames.length - 1) / 2);
+      n += (frames.length - 1) / 2;
+    }
+    const expectedSizes = Array.from({ length: 40 }, (_, r) => r + 1).flatMap((run) => [...Array(Math.floor(run / 16)).fill(16), ...(run % 16 ? [run % 16] : [])]);
+    expect(sizes).toEqual(expectedSizes);
+    // The Subscriber hands them out one by one, in order, with per-topic sequence numbers.
+    const got = await take(sub, N);
+    expect(got.map((e) => [e.topic, Number(Buffer.from(e.payload).toString())])).toEqual(sent);
+    const seqs = new Map<string, number>();
+    expect(got.every((e) => e.seq === (seqs.set(e.topic, (seqs.get(e.topic) ?? -1) + 1), seqs.get(e.topic)))).toBe(true);
+    expect(sub.gaps).toBe(0);
+    expect(sub.droppedMessages).toBe(0);
+  });
+
+  it("batch: a partial batch goes out at the end of the tick, and receive() returns its events one by one", async () => {
+    const pub = sockets.add(new Publisher({ batch: 64 }));
+    await pub.bind(bindAddress(t));
+    const sub = sockets.add(new Subscriber());
+    sub.connect(pub.endpoints[0]!);
+    sub.subscribe("p/");
+    expect(await pub.waitForSubscriber("p/", 5000)).toBe(true);
+    pub.publish("p/x", Buffer.from("a"));
+    pub.publish("p/x", Buffer.from("b"));
+    pub.publish("p/x", Buffer.from("c"));
+    // No flush(): the microtask at the end of this tick sends the batch.
+    const got = [await sub.receive(), await sub.receive(), await sub.receive()];
+    expect(got.map((e) => `${Buffer.from(e.payload).toString()}${e.seq}`)).toEqual(["a0", "b1", "c2"]);
+    pub.batch = 1; // back to one message per event
+    pub.publish("p/x", Buffer.from("d"));
+    expect((await sub.receive()).seq).toBe(3);
+  });
+
+  it("accepts batches from any publisher; drops malformed ones whole", async () => {
+    const raw = sockets.add(new zmq.XPublisher({ linger: 0, receiveTimeout: 5000 }));
+    await raw.bind(bindAddress(t));
+    const sub = sockets.add(new Subscriber());
+    sub.connect(raw.lastEndpoint!);
+    sub.subscribe("");
+    await raw.receive();
+    const h = (seq: number): Buffer => Buffer.from([1, 5, 2, 0, seq, 0, 0, 0]);
+    await raw.send(["m", h(0), "p0", h(1)]); // even: dropped
+    await raw.send(["m", h(0), "p0", Buffer.from([1, 2, 2, 0, 1, 0, 0, 0]), "p1"]); // a MESSAGE header inside: dropped
+    await raw.send(["m", h(0), "p0", h(1), "p1", h(2), "p2"]);
+    await raw.send(["m", h(3), "p3"]);
+    const got = await take(sub, 4);
+    expect(got.map((e) => `${e.seq}:${Buffer.from(e.payload).toString()}`)).toEqual(["0:p0", "1:p1", "2:p2", "3:p3"]);
+    expect(sub.droppedMessages).toBe(2);
+    expect(sub.gaps).toBe(0);
+  });
+
   it("sends the header of PZMQ/1 section 7", async () => {
     const pub = sockets.add(new Publisher());
     await pub.bind(bindAddress(t));

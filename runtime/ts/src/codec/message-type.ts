@@ -152,7 +152,9 @@ export function enumType<E extends number>(
 /**
  * A scratch writer shared by top-level `encode()` calls: one buffer grows to the largest message
  * size seen and is reused, so encoding allocates only the exact-size result. Re-entrant use (a
- * getter that encodes while being encoded) gets a fresh writer.
+ * getter that encodes while being encoded) gets a fresh writer. A large result (64 KiB or more)
+ * is the writer's buffer itself, handed over rather than copied ({@link BinaryWriter.takeOutput}):
+ * a 1 MiB `bytes` field is then copied once on encode, into the output.
  */
 let shared: BinaryWriter | undefined = new BinaryWriter(1024);
 /** A shared buffer bigger than this is dropped after use, so one huge message does not pin memory. */
@@ -171,7 +173,7 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
   shared = undefined;
   try {
     type.encodeTo(message, w);
-    return w.finish();
+    return w.takeOutput();
   } finally {
     w.reset();
     if (w.buf.length <= SHARED_MAX) shared = w;

@@ -324,8 +324,12 @@ export class BinaryReader {
 
   /**
    * bytes, as a view into the input (no copy, as protobufjs and protobuf-es do: copying costs an
-   * ArrayBuffer allocation per field). The decoded message therefore shares memory with the input:
-   * do not modify the input buffer while the message is in use, or copy the field (`.slice()`).
+   * ArrayBuffer allocation per field, and a 1 MiB field a 1 MiB copy). The decoded message
+   * therefore shares memory with the input: do not modify the input buffer while the message is in
+   * use, or copy the field with `new Uint8Array(field)`. (Not `field.slice()`: when the input is a
+   * Node `Buffer`, as frames received from zeromq.js are, the field is a `Buffer` too, and
+   * `Buffer#slice` returns a view.) The runtime never reuses a received frame, so a message decoded
+   * from one stays valid for as long as it is referenced.
    */
   bytes(): Uint8Array {
     const end = this.lengthEnd();

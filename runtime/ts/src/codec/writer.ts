@@ -38,9 +38,16 @@ export class BinaryWriter {
     this.view = undefined;
   }
 
-  /** Make room for `n` more bytes. */
+  /**
+   * Make room for `n` more bytes: at least double, and exactly enough (plus a little) when one
+   * large value needs more than that, so a message made of one big `bytes` field gets a buffer of
+   * about its own size. Buffers of {@link LARGE} bytes or more are allocated uninitialised on Node
+   * (zero-filling 1 MiB costs about as much as copying it); only `buf[0..pos)` is ever read, and
+   * {@link takeOutput} zeroes the rest before the buffer leaves the writer.
+   */
   private grow(n: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n + 64));
+    const size = Math.max(this.buf.length * 2, this.pos + n + 64);
+    const next = allocUninitialised(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = undefined;
@@ -251,10 +258,45 @@ export class BinaryWriter {
     return this.buf.slice(0, this.pos);
   }
 
+  /**
+   * Like {@link finish}, but for large output hands over the writer's own buffer instead of copying
+   * it: when at least {@link LARGE} bytes were written and they fill at least half the buffer, the
+   * result is a view of `buf[0..pos)` (the unused tail zeroed) and the writer starts over with a
+   * new small buffer. Otherwise a copy, as `finish`. Either way the result is the caller's.
+   */
+  takeOutput(): Uint8Array {
+    const pos = this.pos;
+    const buf = this.buf;
+    if (pos < LARGE || pos * 2 < buf.length) return buf.slice(0, pos);
+    buf.fill(0, pos);
+    this.buf = new Uint8Array(1024);
+    this.view = undefined;
+    this.pos = 0;
+    return buf.subarray(0, pos);
+  }
+
   /** Forget everything written (keeps the buffer for reuse). */
   reset(): void {
     this.pos = 0;
   }
+}
+
+/**
+ * From this size up (64 KiB), the writer allocates its buffer without zero-filling it and
+ * `encode()` returns the writer's buffer rather than a copy of it ({@link BinaryWriter.takeOutput}).
+ * Below it, copying is cheaper than a fresh allocation per message.
+ */
+export const LARGE = 1 << 16;
+
+const allocUnsafeSlow: ((size: number) => Uint8Array) | undefined =
+  typeof Buffer === "function" ? (size) => Buffer.allocUnsafeSlow(size) : undefined;
+
+/** A plain `Uint8Array` of `size` bytes; not zero-filled when large and Node's `Buffer` exists. */
+function allocUninitialised(size: number): Uint8Array {
+  if (size < LARGE || allocUnsafeSlow === undefined) return new Uint8Array(size);
+  const b = allocUnsafeSlow(size);
+  // A plain Uint8Array over the same memory: results compare and print like any other.
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 /** Number of bytes of the varint encoding of an unsigned 32-bit value. */
