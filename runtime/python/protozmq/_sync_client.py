@@ -126,6 +126,11 @@ class SyncClientCore(ClientCore):
             if reader is call:
                 try:
                     self._serve(call, deadline)
+                except BaseException:
+                    # KeyboardInterrupt, or an exception a signal handler raised in poll: the
+                    # call is over for this thread; the role moves on in the finally.
+                    self._interrupted(call)
+                    raise
                 finally:
                     with self._mu:
                         self._hand_off()
@@ -144,11 +149,25 @@ class SyncClientCore(ClientCore):
                 self._stop_following(call)
                 self._abandon(call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
                 continue
+            except BaseException:
+                # Interrupted while following (KeyboardInterrupt in the main thread): this
+                # thread must not stay listed, or the role could be handed to it and nobody
+                # would read the socket again.
+                self._stop_following(call)
+                self._interrupted(call)
+                raise
             if item is _LEAD:
                 continue  # loop: _reader is call, so we lead
             self._stop_following(call)
             assert isinstance(item, (bytes, Outcome))
             return item
+
+    def _interrupted(self, call: _SyncCall) -> None:
+        """This thread stops waiting for ``call`` on an exception: end it (CANCEL to the server)."""
+        try:
+            self._abandon(call, StatusCode.CANCELLED, "the waiting thread was interrupted")
+        except BaseException:  # pragma: no cover - best effort, the original exception matters
+            pass
 
     def _stop_following(self, call: _SyncCall) -> None:
         with self._mu:
@@ -323,8 +342,12 @@ class SyncClientCore(ClientCore):
 
     def _close(self) -> None:
         with self._close_lock:
+            first = not self._closing
             self._closing = True
-        self._waker.wake()  # a reader asleep in poll
-        self._io_waker.wake()
+        if first:
+            # Only the first close wakes: the I/O thread closes both wakers when it is done, and
+            # a later write could hit a reused file descriptor number.
+            self._waker.wake()  # a reader asleep in poll
+            self._io_waker.wake()
         if threading.current_thread() is not self._thread:
             self._thread.join()

@@ -79,6 +79,7 @@ _EWMA: Final = 0.125  # weight of the newest sample in the average
 _TICK_S: Final = 0.01
 _QUIET_TICKS: Final = 300  # ticks without inline runs (3 s) before the sentinel goes back to sleep
 _SLOW_S: Final = 0.01  # the average a method gets when its handler was taken over
+_JOIN_SLICE_S: Final = 0.05  # stop() re-checks which thread owns the socket this often
 
 
 class _RoleMoved(BaseException):
@@ -151,10 +152,13 @@ class SyncServerCore(ServerCore):
                 return t is not None
             if t is threading.current_thread():
                 return False  # stop() from an inline handler: the sentinel moves the I/O on
-            t.join(None if end is None else max(0.0, end - time.monotonic()))
-            if t.is_alive():
+            # Join in slices: meanwhile a take-over may move the socket to a new thread, and the
+            # old one may never end (its handler blocked for good): follow the socket, not `t`.
+            left = _JOIN_SLICE_S if end is None else min(_JOIN_SLICE_S, end - time.monotonic())
+            if left <= 0:
                 return False
-            if self._thread is t:
+            t.join(left)
+            if self._thread is t and not t.is_alive():
                 return True
 
     def _stop_workers(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import threading
 from typing import Any, Final
 
 import zmq
@@ -123,13 +124,17 @@ def ceil_ms(seconds: float) -> int:
 class Waker:
     """A file descriptor one thread polls and other threads poke (eventfd, or a pipe).
 
-    ``wake`` is safe from any thread; ``clear`` is called by the polling thread after it woke.
-    Callers avoid the syscall when the owner is known to be awake (see the channel's ``_idle``).
+    ``wake`` is safe from any thread, also during and after ``close``: a lock makes the two
+    exclusive, so a late wake never writes to a descriptor number the process has reused for
+    something else. ``clear`` is called by the polling thread after it woke. Callers avoid the
+    syscall when the owner is known to be awake (see the channel's ``_idle``).
     """
 
-    __slots__ = ("fd", "_write_fd", "_eventfd")
+    __slots__ = ("fd", "_write_fd", "_eventfd", "_lock", "_closed")
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
         self._eventfd = hasattr(os, "eventfd")
         if self._eventfd:
             self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
@@ -140,14 +145,16 @@ class Waker:
             os.set_blocking(self._write_fd, False)
 
     def wake(self) -> None:
-        try:
-            if self._eventfd:
-                os.eventfd_write(self._write_fd, 1)
-            else:  # pragma: no cover
-                os.write(self._write_fd, b"\x01")
-        except (BlockingIOError, OSError):
-            # Full pipe (already woken) or closed during shutdown: either way nothing to do.
-            pass
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                if self._eventfd:
+                    os.eventfd_write(self._write_fd, 1)
+                else:  # pragma: no cover
+                    os.write(self._write_fd, b"\x01")
+            except (BlockingIOError, OSError):
+                pass  # a full pipe: already woken
 
     def clear(self) -> None:
         try:
@@ -160,11 +167,15 @@ class Waker:
             pass
 
     def close(self) -> None:
-        for fd in {self.fd, self._write_fd}:
-            try:
-                os.close(fd)
-            except OSError:  # pragma: no cover
-                pass
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for fd in {self.fd, self._write_fd}:
+                try:
+                    os.close(fd)
+                except OSError:  # pragma: no cover
+                    pass
 
 
 class Poll:
