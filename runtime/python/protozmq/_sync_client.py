@@ -44,7 +44,7 @@ from typing import Any, Final
 import zmq
 
 from ._client import ClientCall, ClientCore, Outcome
-from ._transport import Poll, Waker, recv_frames, socket_events
+from ._transport import Poll, Waker, ceil_ms, recv_frames
 from .status import StatusCode
 from .stream import _SyncCall
 
@@ -53,6 +53,7 @@ __all__ = ["SyncClientCore"]
 _POLLIN: Final = int(zmq.POLLIN)
 _POLLOUT: Final = int(zmq.POLLOUT)
 _READ_BATCH: Final = 1024  # messages read in a row before flushing again, so sends are not starved
+_zmq_poll: Final[Any] = zmq.backend.zmq_poll  # (the backend's: zmq.Poller rebuilds its item list per call)
 
 
 class _Token:
@@ -81,12 +82,17 @@ class SyncClientCore(ClientCore):
         super().__init__(endpoint, **options)
         self._waker = Waker()  # wakes the reader out of poll (new packets in the outbox, close)
         self._io_waker = Waker()  # wakes the I/O thread (the role is handed to it, close)
-        self._sock_fd: int = self._sock.FD
         self._monitor_fd: int = self._monitor.FD
-        # ZMQ_FD is the DEALER's command mailbox: readable when ZMQ_EVENTS may have changed.
-        self._lead_poll = Poll([self._sock_fd, self._waker.fd])  # a calling thread reading
-        self._io_poll = Poll([self._sock_fd, self._waker.fd, self._monitor_fd])  # the I/O thread reading
-        self._idle_poll = Poll([self._monitor_fd, self._io_waker.fd])  # the I/O thread otherwise
+        # zmq_poll sets: a calling thread reading, the I/O thread reading (also the monitor), and
+        # both with POLLOUT while a batch is parked (ZeroMQ refused it, see _check_stall).
+        sock, monitor, wfd = self._sock, self._monitor, self._waker.fd
+        self._lead_items = [(sock, _POLLIN), (wfd, _POLLIN)]
+        self._lead_items_out = [(sock, _POLLIN | _POLLOUT), (wfd, _POLLIN)]
+        self._io_items = [(sock, _POLLIN), (wfd, _POLLIN), (monitor, _POLLIN)]
+        self._io_items_out = [(sock, _POLLIN | _POLLOUT), (wfd, _POLLIN), (monitor, _POLLIN)]
+        # The I/O thread while it does not read: the monitor's ZMQ_FD (edge-triggered, read
+        # until empty in _on_monitor) and its own waker.
+        self._idle_poll = Poll([self._monitor_fd, self._io_waker.fd])
         self._mu = threading.Lock()
         self._reader: object = None
         # Callers blocked on their queue, oldest first (a dict as an ordered set of call objects:
@@ -217,52 +223,29 @@ class SyncClientCore(ClientCore):
 
     def _serve(self, call: _SyncCall | None, deadline: float | None) -> None:
         """Use the socket until ``call`` has an item (or, for the I/O thread, no call is open),
-        the deadline passes, or the channel closes."""
+        the deadline passes, or the channel closes.
+
+        Waits in ``zmq_poll`` on the DEALER and the waker (the I/O thread also on the monitor).
+        zmq_poll asks ``ZMQ_EVENTS`` itself before and after it sleeps, so readiness is level-
+        triggered here: no read-until-EAGAIN is needed before a wait, and a lone caller's reply
+        costs one poll and one receive, not an extra events query and an epoll round.
+        """
         sock = self._sock
         on_frames = self._on_frames
         q = None if call is None else call.queue
-        poll = self._io_poll if call is None else self._lead_poll
-        sock_fd = self._sock_fd
-        readable = False  # the socket's descriptor fired: input is likely
+        waker = self._waker
+        waker_fd = waker.fd
+        io = call is None
         while True:
             if self._outbox or self._stalled is not None:
                 self._flush()
-            # ZMQ_FD is edge-triggered: read until the socket has no input, and only then wait.
-            # (A send may have consumed the signal of a message that arrived meanwhile.)
-            n = 0
-            if readable:
-                readable = False
-                try:  # a receive first: asking ZMQ_EVENTS before it would only cost time
-                    frames = recv_frames(sock)
-                except zmq.Again:  # (this re-armed the descriptor too)
-                    ev = socket_events(sock) if self._stalled is not None else 0
-                else:
-                    on_frames(frames)
-                    if q is not None and not q.empty():
-                        return  # our item: anything left over is the next reader's
-                    n = 1
-                    ev = socket_events(sock)
-            else:
-                ev = socket_events(sock)
-            while ev & _POLLIN:
-                on_frames(recv_frames(sock))
-                if q is not None and not q.empty():
-                    return
-                n += 1
-                if n >= _READ_BATCH:
-                    break
-                ev = socket_events(sock)
-            if n >= _READ_BATCH:
-                continue  # flush, then read on
-            if ev & _POLLOUT and self._stalled is not None:
-                continue  # ZeroMQ takes the parked batch now (connected, or below the HWM)
             if self._lost:
                 self._fail_lost()
             if q is not None and not q.empty():
                 return
             if self._closing:
                 return
-            if q is None and not self._calls and not self._outbox and self._stalled is None:
+            if io and not self._calls and not self._outbox and self._stalled is None:
                 return
             wait = None if self._stalled is None else self._check_stall()
             if deadline is not None:
@@ -277,14 +260,30 @@ class SyncClientCore(ClientCore):
             if (self._outbox and self._stalled is None) or self._closing or self._lost:
                 self._idle = False
                 continue
-            events = poll.wait(wait)
+            if io:
+                items = self._io_items_out if self._stalled is not None else self._io_items
+            else:
+                items = self._lead_items_out if self._stalled is not None else self._lead_items
+            events = _zmq_poll(items, -1 if wait is None else ceil_ms(wait))
             self._idle = False
-            for fd, _ in events:
-                if fd == sock_fd:
-                    readable = True
-                elif fd == self._waker.fd:
-                    self._waker.clear()
-                elif fd == self._monitor_fd:  # only in the I/O thread's poll set
+            for what, ev in events:
+                if what is sock:
+                    if not ev & _POLLIN:
+                        continue  # POLLOUT: the loop's top sends the parked batch now
+                    # One message is there for sure; more are likely in a stream: read on
+                    # without polling until none is left (bounded, so sends get their turn).
+                    on_frames(recv_frames(sock))
+                    for _ in range(_READ_BATCH):
+                        if q is not None and not q.empty():
+                            return  # our item: anything left over is the next reader's
+                        try:
+                            frames = recv_frames(sock)
+                        except zmq.Again:
+                            break
+                        on_frames(frames)
+                elif what == waker_fd:
+                    waker.clear()
+                else:  # the monitor, only in the I/O thread's poll set
                     self._drain_incoming()  # packets received before the disconnect still count
                     if self._read_monitor():
                         self._on_disconnected()
@@ -324,8 +323,7 @@ class SyncClientCore(ClientCore):
             self._idle = False
             self._shutdown()
             self._reader = _CLOSED
-            for p in (self._lead_poll, self._io_poll, self._idle_poll):
-                p.close()
+            self._idle_poll.close()
             self._waker.close()
             self._io_waker.close()
 

@@ -73,6 +73,7 @@ _wake_names = itertools.count()
 #: the I/O thread (a handler waiting on I/O releases the GIL), faster ones lose.
 INLINE_MAX_S: Final = 100e-6
 _EWMA: Final = 0.125  # weight of the newest sample in the average
+_SAMPLE_CAP_S: Final = 4 * INLINE_MAX_S  # one outlier moves a ~10 µs average to ~60 µs, not over
 #: How often the sentinel looks at a running inline handler: a handler still running on two
 #: looks in a row (10 to 20 ms) loses the I/O thread. Each look takes the GIL for a moment and
 #: may delay the call in progress by a few µs; at 2 ms that showed in the p99 of round trips.
@@ -372,7 +373,13 @@ class SyncServerCore(ServerCore):
         self._kick()
 
     def _note_cost(self, ctx: ServicerContext, seconds: float) -> None:
-        # Racy read-modify-write from several threads: a lost sample does not matter.
+        # Racy read-modify-write from several threads: a lost sample does not matter. A sample
+        # counts at most _SAMPLE_CAP_S: the time is wall-clock, and one preemption of the thread
+        # (milliseconds on a busy machine) must not move a fast method to the pool, where its
+        # calls would pay two thread hand-offs and could finish out of order. A handler that is
+        # really slow pushes the average over INLINE_MAX_S within two calls anyway.
+        if seconds > _SAMPLE_CAP_S:
+            seconds = _SAMPLE_CAP_S
         path = ctx._descriptor.path
         self._cost[path] = self._cost.get(path, seconds) * (1.0 - _EWMA) + seconds * _EWMA
 
