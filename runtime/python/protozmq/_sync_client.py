@@ -135,6 +135,7 @@ class SyncClientCore(ClientCore):
                 except BaseException:
                     # KeyboardInterrupt, or an exception a signal handler raised in poll: the
                     # call is over for this thread; the role moves on in the finally.
+                    self._idle = False  # (we may have left zmq_poll by the exception)
                     self._interrupted(call)
                     raise
                 finally:
