@@ -94,34 +94,49 @@ class EagerRunner:
     Example::
 
         runner = EagerRunner(loop)
-        task = runner.run(handle(request))  # None: finished already
+        if runner.available(loop) and runner.host() is not None:
+            task = runner.run(handle(request))  # None: finished already
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._host: asyncio.Task[Any] | None = None
         self._wake: asyncio.Future[tuple[Coroutine[Any, Any, Any], contextvars.Context, Any]] | None = None
+        self._disabled = False  # no host could be parked on this loop: never try again
 
-    @staticmethod
-    def available(loop: asyncio.AbstractEventLoop) -> bool:
-        """True if eager runs are possible now (outside any task, on a supported Python)."""
-        return _enter_task is not None and asyncio.current_task(loop) is None
+    def available(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """True if eager runs are possible now (outside any task, on a supported Python and loop)."""
+        return _enter_task is not None and not self._disabled and asyncio.current_task(loop) is None
 
-    def host(self) -> asyncio.Task[Any]:
-        """The task the next coroutine runs as (its adopter if it suspends)."""
+    def host(self) -> asyncio.Task[Any] | None:
+        """The parked task the next coroutine runs as (its adopter if it suspends), or None if
+        no task can be parked on this loop (the caller then makes an ordinary task).
+
+        A new host's first step runs at once, up to its ``await``: a task that has not started
+        yet cannot pass a cancellation on. ``cancel()`` on it would be thrown into ``_adopt``
+        before its ``try`` (at the coroutine's very start), and the coroutine handed to it
+        would never hear of it: a CANCEL read in the same callback as its REQUEST did that.
+        """
         if self._host is None or self._host.done():
-            wake = self._wake = self._loop.create_future()
-            self._host = self._loop.create_task(_adopt(wake))
+            wake: asyncio.Future[tuple[Coroutine[Any, Any, Any], contextvars.Context, Any]] = self._loop.create_future()
+            parked: list[bool] = []
+            host = self._loop.create_task(_adopt(wake, parked))
+            step_now(self._loop, host)
+            if not parked:  # its first step cannot be run now (another loop implementation)
+                self._disabled = True
+                host.cancel()
+                return None
+            self._host, self._wake = host, wake
         return self._host
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any] | None:
-        """Run ``coro``'s first step now (call only when ``available``); None if it returned,
-        else the task that carries on with it. The step's exceptions propagate (a coroutine that
-        must not fail catches its own)."""
+        """Run ``coro``'s first step now as ``host()`` (call only after ``host()`` returned a
+        task); None if it returned, else the task that carries on with it. The step's
+        exceptions propagate (a coroutine that must not fail catches its own)."""
         loop = self._loop
-        host = self.host()
+        host, wake = self._host, self._wake
+        assert _enter_task is not None and _leave_task is not None and host is not None and wake is not None
         context = contextvars.copy_context()
-        assert _enter_task is not None and _leave_task is not None and self._wake is not None
         _enter_task(loop, host)
         try:
             pending = context.run(coro.send, None)
@@ -129,7 +144,7 @@ class EagerRunner:
             return None
         finally:
             _leave_task(loop, host)
-        self._wake.set_result((coro, context, pending))
+        wake.set_result((coro, context, pending))
         self._host = self._wake = None
         return host
 
@@ -144,8 +159,11 @@ class EagerRunner:
                 pass
 
 
-async def _adopt(wake: asyncio.Future[tuple[Coroutine[Any, Any, Any], contextvars.Context, Any]]) -> Any:
+async def _adopt(
+    wake: asyncio.Future[tuple[Coroutine[Any, Any, Any], contextvars.Context, Any]], parked: list[bool]
+) -> Any:
     """A host task's coroutine: park until handed a suspended coroutine, then drive it."""
+    parked.append(True)  # (EagerRunner.host checks that this first step ran)
     try:
         coro, context, pending = await wake
     except asyncio.CancelledError as e:

@@ -247,9 +247,13 @@ class AsyncServer(ServerCore):
             ctx._requests = _RequestQueue()
         coro = self._run_call(ctx, payload)
         runner = self._runner
+        host = None
         if ctx._descriptor.kind == "unary" and runner is not None and runner.available(loop):
+            host = runner.host()
+        if host is not None:
             # No task unless the handler suspends: a fast one is answered within this call.
-            ctx._task = runner.host()
+            assert runner is not None
+            ctx._task = host
             task = runner.run(coro)
             if task is None:
                 ctx._task = None

@@ -265,6 +265,49 @@ def test_async_handlers_run_as_real_tasks(zctx: zmq.Context[Any], endpoint: str)
     asyncio.run(asyncio.wait_for(main(), 20))
 
 
+SLEEPY = MethodDescriptor.for_messages("test.Fast/Sleepy", "unary", S, S)
+
+
+def test_cancel_read_with_its_request_reaches_a_suspended_handler(zctx: zmq.Context[Any], endpoint: str) -> None:
+    # One message carries a REQUEST and the CANCEL of the same call, so the server reads both in
+    # one callback: the handler's first step runs at once and suspends (adopted by a task), then
+    # the CANCEL cancels that task. The handler must see CancelledError, as any task would.
+    #
+    #   DEALER --[REQUEST 7, payload, CANCEL 7, ""]--> AsyncServer: step 1 of Sleepy (sleep 5 s)
+    #                                                   CANCEL 7 -> the handler's task is cancelled
+    seen: asyncio.Queue[str] | None = None
+
+    async def sleepy(request: S, context: ServicerContext) -> S:
+        assert seen is not None
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            seen.put_nowait("cancelled")
+            raise
+        seen.put_nowait("finished")
+        return S()
+
+    async def main() -> None:
+        nonlocal seen
+        seen = asyncio.Queue()
+        server = AsyncServer(context=zctx)
+        server.add_method(SLEEPY, sleepy)
+        bound = server.bind(endpoint)
+        await server.start()
+        dealer = zctx.socket(zmq.DEALER)
+        try:
+            dealer.connect(bound)
+            request = P.encode_request(7, int(P.Flag.HAS_MESSAGE | P.Flag.END), 0, SLEEPY.path_bytes, None)
+            cancel = P.encode_simple(int(P.Kind.CANCEL), 0, 7, None)
+            dealer.send_multipart([request, S(value="x").SerializeToString(), cancel, b""])
+            assert await asyncio.wait_for(seen.get(), 3) == "cancelled"
+        finally:
+            dealer.close(linger=0)
+            await server.stop()
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
 def test_async_channel_lone_and_concurrent_callers(zctx: zmq.Context[Any], server: ServerHandle) -> None:
     # A lone caller sends at once and is resumed by the reader; concurrent callers still batch.
     async def main() -> None:
