@@ -13,6 +13,7 @@ Every wait is bounded (joins with timeouts, call deadlines); nothing asserts on 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import threading
@@ -269,3 +270,51 @@ def test_graceful_stop_with_inline_and_pool_calls(
     # events, so there a call sent after the close runs into its deadline instead.
     assert set(codes) <= {StatusCode.OK, StatusCode.UNAVAILABLE, StatusCode.DEADLINE_EXCEEDED}
     release.set()
+
+
+def test_async_channel_mixed_calls_cancellations_and_close(zctx: zmq.Context[Any], server: ServerHandle) -> None:
+    # 120 tasks on one AsyncChannel: unary calls (some cancelled by their task mid-flight, some
+    # running into deadlines), server streams, then close() while slow calls are still open.
+    # Every call ends with its own result or error, and nothing is left hanging.
+    from protozmq import AsyncChannel
+
+    async def main() -> None:
+        ch = AsyncChannel(server.endpoint, context=zctx)
+        rnd = random.Random(5)
+
+        async def unary(i: int) -> str:
+            if i % 10 == 3:
+                try:
+                    await ch.unary(kit.SLEEP, S(value="1"), timeout=0.02)
+                except RpcError as e:
+                    return e.code.name
+                return "no deadline"
+            return (await ch.unary(kit.UNARY, S(value=str(i)), timeout=5)).value
+
+        async def stream(i: int) -> str:
+            got = [r.value async for r in ch.server_stream(kit.STREAM, S(value="50"), timeout=5)]
+            return "stream ok" if got == [str(k) for k in range(50)] else f"stream {got}"
+
+        tasks = [asyncio.create_task(stream(i) if i % 15 == 0 else unary(i)) for i in range(120)]
+        doomed = [t for i, t in enumerate(tasks) if i % 7 == 5]
+        await asyncio.sleep(rnd.random() * 0.005)
+        for t in doomed:
+            t.cancel()
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 20)
+        for i, (t, r) in enumerate(zip(tasks, results)):
+            if t in doomed and isinstance(r, asyncio.CancelledError):
+                continue
+            if i % 15 == 0:
+                assert r == "stream ok", (i, r)
+            elif i % 10 == 3:
+                assert r == "DEADLINE_EXCEEDED", (i, r)
+            else:
+                assert r == str(i), (i, r)
+        # close() with slow calls open: each fails CANCELLED at once.
+        slow = [asyncio.create_task(ch.unary(kit.SLEEP, S(value="5"), timeout=10)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(ch.close(), 5)
+        for r in await asyncio.wait_for(asyncio.gather(*slow, return_exceptions=True), 5):
+            assert isinstance(r, RpcError) and r.code is StatusCode.CANCELLED, r
+
+    asyncio.run(asyncio.wait_for(main(), 40))
