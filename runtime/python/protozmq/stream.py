@@ -138,7 +138,9 @@ class ResponseStream(Generic[Resp]):
         raise self._final.error()
 
     def _take(self) -> bytes | Outcome:
-        return _take(self._channel, self._call, self._deadline)
+        # The next item; the channel reads the socket for it if nobody else does, and ends the
+        # call with DEADLINE_EXCEEDED at the deadline.
+        return self._channel._next_item(self._call, self._deadline)
 
     def headers(self) -> Metadata:
         """The response headers; waits for the first server packet (messages stay queued).
@@ -279,15 +281,6 @@ class BidiStream(ResponseStream[Resp], Generic[Req, Resp]):
             self._channel._abandon(self._call, StatusCode.CANCELLED, f"request iterator raised {e!r}")
             if reraise:  # client_stream runs this in the caller: let it see the error
                 raise
-
-
-def _take(channel: Channel, call: _SyncCall, deadline: float | None) -> bytes | Outcome:
-    """Next item of the call; at the deadline, end the call with DEADLINE_EXCEEDED."""
-    return channel._next_item(call, deadline)
-
-
-def _wait_outcome(channel: Channel, call: _SyncCall, deadline: float | None) -> tuple[Outcome, bytes | None]:
-    return channel._wait_outcome(call, deadline)
 
 
 class AsyncResponseStream(Generic[Resp]):
