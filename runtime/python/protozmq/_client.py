@@ -25,7 +25,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from . import protocol as P
-from ._transport import LOG, ceil_ms, close_socket, configure_rpc_socket
+from ._transport import LOG, NOBLOCK, ceil_ms, close_socket, configure_rpc_socket, recv_frames, send_frames, socket_events
 from .errors import RpcError
 from .metadata import Metadata, MetadataLike
 from .method import MethodDescriptor
@@ -40,8 +40,13 @@ _F_END: Final = 0x1
 _F_HAS_MESSAGE: Final = 0x2
 _F_ONEWAY: Final = 0x10
 _FIXED_UNPACK: Final = P._FIXED.unpack_from
+_REQUEST_PACK: Final = P._REQUEST_HEAD.pack
 _OK: Final = StatusCode.OK
 _ZERO8: Final = bytes(8)
+_POLLIN: Final = int(zmq.POLLIN)
+_MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
+_send: Final = zmq.backend.Socket.send
+_COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 
 # Connection states, from the socket monitor. inproc emits no monitor events, so an inproc
 # channel stays CONNECTING; that only matters when ZeroMQ refuses a send (see _check_stall).
@@ -107,7 +112,11 @@ class CallInfo:
 
 
 class ClientCall:
-    """State of one open call as the socket side sees it; subclasses add the waiting."""
+    """State of one open call as the socket side sees it; subclasses add the waiting.
+
+    (The subclasses in ``stream`` repeat ``__init__``'s assignments instead of calling it: it runs
+    once per call, on the caller's critical path. Keep them in step.)
+    """
 
     __slots__ = ("call_id", "method", "sent", "finished", "oneway", "headers")
 
@@ -225,9 +234,12 @@ class ClientCore:
     def _encode_request(
         call: ClientCall, flags: int, timeout: float | None, metadata: MetadataLike | None
     ) -> bytes:
+        path = call.method.path_bytes
+        if metadata is None and timeout is None:  # the usual call: one pack, no checks to make
+            return _REQUEST_PACK(1, 1, flags, call.call_id, 0, len(path)) + path
         md = metadata if metadata is None or isinstance(metadata, Metadata) else Metadata(metadata)
         timeout_ms = 0 if timeout is None else ceil_ms(timeout)
-        return P.encode_request(call.call_id, flags, timeout_ms, call.method.path_bytes, md)
+        return P.encode_request(call.call_id, flags, timeout_ms, path, md)
 
     # -- called only by the socket's owner -----------------------------------------------------
 
@@ -243,6 +255,21 @@ class ClientCore:
             return
         outbox = self._outbox
         sock = self._sock
+        if len(outbox) == 1:
+            # One small packet, the usual case of a lone caller: no batch to build.
+            call, header, payload = outbox[0]
+            if header[1] != _CANCEL and not call.finished and len(payload) < _COPY_THRESHOLD:
+                try:
+                    _send(sock, header, _MORE)
+                    _send(sock, payload, NOBLOCK)
+                except zmq.ZMQError:
+                    pass  # refused (not connected, the HWM, closed): the general path handles it
+                else:
+                    outbox.popleft()
+                    call.sent = True
+                    if call.oneway:
+                        self._sent([call])
+                    return
         while outbox:
             frames: list[bytes] = []
             batch: list[ClientCall] = []
@@ -259,7 +286,7 @@ class ClientCore:
             if not frames:
                 return
             try:
-                sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+                send_frames(sock, frames)
             except zmq.Again:
                 self._stalled = (frames, batch, time.monotonic())
                 self._check_stall()
@@ -291,7 +318,7 @@ class ClientCore:
                 return True
             self._stalled = (frames, batch, since)
         try:
-            self._sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+            send_frames(self._sock, frames)
         except zmq.Again:
             self._check_stall()
             return self._stalled is None
@@ -336,25 +363,35 @@ class ClientCore:
                 call.finished = True
                 call.on_finish(Outcome(StatusCode.UNAVAILABLE, message))
 
-    def _drain_incoming(self) -> None:
+    def _drain_incoming(self) -> int:
+        """Read and apply every message available (bounded); return ``ZMQ_EVENTS`` after the last.
+
+        Starts with a receive, not a ``ZMQ_EVENTS`` query: called when input is likely (the
+        socket's descriptor fired), where the query would only cost time. (0 when a receive found
+        nothing: that receive has re-armed the edge-triggered descriptor as well.)
+        """
         sock = self._sock
+        ev = 0
         for _ in range(1024):  # bounded, so the owner also gets to flush under a flood
             try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                frames = recv_frames(sock, NOBLOCK)
             except zmq.Again:
-                return
+                return 0
             self._on_frames(frames)
             # Asking ZMQ_EVENTS is ~3x cheaper than a recv that raises zmq.Again.
-            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:  # type: ignore[operator,arg-type]
-                return
+            ev = socket_events(sock)
+            if not ev & _POLLIN:
+                return ev
+        return ev
 
     def _on_frames(self, frames: list[bytes]) -> None:
         # Framing first: a short header anywhere drops the whole message (PZMQ/1 10).
         n = len(frames)
-        bad = P.check_framing(frames)
-        if bad is not None:
-            self._drop(bad)
-            return
+        if n != 2 or len(frames[0]) < 8:  # (one well-formed packet, the usual: nothing to check)
+            bad = P.check_framing(frames)
+            if bad is not None:
+                self._drop(bad)
+                return
         calls = self._calls
         for i in range(0, n, 2):
             header = frames[i]
@@ -369,15 +406,19 @@ class ClientCore:
                     why = f"unexpected packet kind {kind} from server"
                 self._abandon(call, StatusCode.INTERNAL, why)
                 continue
-            if kind == _TRAILERS and len(header) == 18 and not flags & ~0x3:
-                # Fast path: OK/error with empty message, no details, no metadata.
+            if kind == _TRAILERS and len(header) == 18 and not flags & ~0x3 and header[10:18] == _ZERO8:
+                # Fast path: a bare status (no message, details or metadata), e.g. a unary OK.
                 status = header[8] | header[9] << 8
-                if header[10:18] != _ZERO8:
-                    status = -1  # not the simple shape after all: take the general path
-                if status >= 0:
-                    payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+                payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+                if status == 0 and payload is not None and len(payload) <= self._max_message_bytes:
+                    # _finish, inlined for the usual reply. Whoever pops the call ends it (another
+                    # thread may just have, for its deadline or a cancel).
+                    if calls.pop(cid, None) is not None:
+                        call.finished = True
+                        call.on_finish(Outcome(_OK, "", None, call.headers, None, payload))
+                else:
                     self._finish(call, status_from_code(status), "", None, call.headers, None, payload)
-                    continue
+                continue
             try:
                 h = P.decode_header(header)
             except P.ProtocolError as e:
@@ -426,13 +467,19 @@ class ClientCore:
             LOG.warning("protozmq channel %s: dropped a malformed message from the server (%s)", self.endpoint, reason)
 
     def _drain_monitor(self) -> None:
+        if self._read_monitor():
+            self._on_disconnected()
+
+    def _read_monitor(self) -> bool:
+        """Apply the monitor's events to the connection state; True if a connection was lost."""
+        lost = False
         while True:
             try:
                 event = recv_monitor_message(self._monitor, zmq.NOBLOCK)
             except zmq.Again:
-                return
+                return lost
             except zmq.ZMQError:  # pragma: no cover - closed
-                return
+                return lost
             ev = event["event"]
             if ev == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                 self._live += 1
@@ -442,12 +489,15 @@ class ClientCore:
                 self._live = max(0, self._live - 1)
                 if self._live == 0:
                     self._state = DISCONNECTED
-                self._on_disconnected()
+                lost = True
 
-    def _on_disconnected(self) -> None:
+    def _sent_calls(self) -> list[ClientCall]:
+        """The open calls the server may have seen (whose REQUEST went into ZeroMQ)."""
+        return [c for c in list(self._calls.values()) if c.sent]  # list(): atomic copy
+
+    def _on_disconnected(self, lost: list[ClientCall] | None = None) -> None:
         # PZMQ/1 8: fail every call the server may have seen; never resend (no retries).
-        lost = [c for c in list(self._calls.values()) if c.sent]  # list(): atomic copy
-        for call in lost:
+        for call in self._sent_calls() if lost is None else lost:
             if self._calls.pop(call.call_id, None) is not None:
                 call.finished = True
                 call.on_finish(Outcome(StatusCode.UNAVAILABLE, f"connection to {self.endpoint} lost", headers=call.headers))

@@ -22,7 +22,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from . import protocol as P
-from ._transport import LOG, close_socket, configure_rpc_socket
+from ._transport import LOG, NOBLOCK, close_socket, configure_rpc_socket, recv_frames, send_frames, socket_events
 from .context import ServicerContext
 from .errors import RpcError
 from .metadata import Metadata
@@ -36,12 +36,15 @@ _CANCEL: Final = 4
 _EVENT: Final = 5
 _F_END: Final = 0x1
 _F_HAS_MESSAGE: Final = 0x2
+_F_METADATA: Final = 0x4
 _F_HEADERS: Final = 0x8
 _F_ONEWAY: Final = 0x10
 _FIXED_UNPACK: Final = P._FIXED.unpack_from
 _FIXED_PACK: Final = P._FIXED.pack
+_REQUEST_TAIL: Final = P._REQUEST_HEAD_TAIL.unpack_from  # timeout ms, method length
 _MAX_BATCH: Final = 64
 _PROBE_AGAIN_S: Final = 0.1  # second liveness probe after a disconnect, see _drain_monitor
+_POLLIN: Final = int(zmq.POLLIN)
 
 #: What a request stream yields at its end (client half-closed) and when the call ends early.
 END_OF_STREAM: Final = object()
@@ -67,6 +70,7 @@ class ServerCore:
         self._ctx: zmq.Context[Any] = context if context is not None else zmq.Context.instance()
         self._max_message_bytes = max_message_bytes
         self._methods: dict[str, tuple[MethodDescriptor[Any, Any], Callable[..., Any]]] = {}
+        self._methods_by_bytes: dict[bytes, tuple[MethodDescriptor[Any, Any], Callable[..., Any]]] = {}
         self._calls: dict[Key, ServicerContext] = {}
         self._outbox: collections.deque[tuple[bytes, bytes, bytes]] = collections.deque()
         self._retry: list[list[bytes]] = []  # messages ZeroMQ refused (peer's high-water mark)
@@ -77,6 +81,10 @@ class ServerCore:
         self._closed = False
         self._dropped = 0
         self._warned_peers: set[bytes] = set()
+        # The packets after the REQUEST being started: (message, index of the next header). If a
+        # blocking Server's I/O thread is stuck in an inline handler, the thread that takes the
+        # socket over continues from here (see SyncServerCore._take_over).
+        self._resume: tuple[list[bytes], int] | None = None
         self.endpoints: list[str] = []
         sock: zmq.Socket[bytes] = self._ctx.socket(zmq.ROUTER)
         configure_rpc_socket(sock, heartbeat_ivl_ms, heartbeat_timeout_ms, heartbeat_ttl_ms)
@@ -91,7 +99,7 @@ class ServerCore:
     def _add_method(self, descriptor: MethodDescriptor[Any, Any], handler: Callable[..., Any]) -> None:
         if descriptor.path in self._methods:
             raise ValueError(f"method {descriptor.path} is already registered")
-        self._methods[descriptor.path] = (descriptor, handler)
+        self._methods[descriptor.path] = self._methods_by_bytes[descriptor.path_bytes] = (descriptor, handler)
 
     def _bind(self, endpoint: str) -> str:
         self._sock.bind(endpoint)
@@ -121,33 +129,46 @@ class ServerCore:
 
     # -- receiving (owner only) ------------------------------------------------------------------
 
-    def _drain_incoming(self) -> None:
+    def _drain_incoming(self) -> int:
+        """Read and apply every message available (bounded); return ``ZMQ_EVENTS`` after the last.
+
+        Starts with a receive, not a ``ZMQ_EVENTS`` query: called when input is likely (the
+        socket's descriptor fired), where the query would only cost time. (0 when a receive found
+        nothing: that receive has re-armed the edge-triggered descriptor as well.)
+        """
         sock = self._sock
+        ev = 0
         for _ in range(1024):  # bounded, so the owner also gets to flush under a flood
             try:
-                frames = sock.recv_multipart(zmq.NOBLOCK)
+                frames = recv_frames(sock, NOBLOCK)
             except zmq.Again:
-                return
+                return 0
             self._on_frames(frames)
             # Asking ZMQ_EVENTS is ~3x cheaper than a recv that raises zmq.Again.
-            if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:  # type: ignore[operator,arg-type]
-                return
+            ev = socket_events(sock)
+            if not ev & _POLLIN:
+                return ev
+        return ev
 
-    def _on_frames(self, frames: list[bytes]) -> None:
-        bad = P.check_framing(frames, 1)
-        if bad is not None:
-            self._drop(frames[0] if frames else b"", bad)
-            return
+    def _on_frames(self, frames: list[bytes], start: int = 1) -> None:
+        """Apply a received message (``start`` > 1: the rest of one, see ``_resume``)."""
+        if start == 1 and (len(frames) != 3 or len(frames[1]) < 8):  # (one packet, the usual: fine)
+            bad = P.check_framing(frames, 1)
+            if bad is not None:
+                self._drop(frames[0] if frames else b"", bad)
+                return
         peer = frames[0]
         calls = self._calls
-        for i in range(1, len(frames), 2):
+        for i in range(start, len(frames), 2):
             header = frames[i]
             version, kind, flags, cid = _FIXED_UNPACK(header, 0)
             if version != 1:
                 self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, f"unsupported protocol version {version}")
                 continue
             if kind == _REQUEST:
+                self._resume = (frames, i + 2)
                 self._on_request(peer, header, flags, cid, frames[i + 1])
+                self._resume = None
             elif kind == _MESSAGE:
                 if flags & _F_HEADERS:  # clients send no headers on MESSAGE; still validate the body
                     try:
@@ -173,11 +194,29 @@ class ServerCore:
                 self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, message, end_open=True)
 
     def _on_request(self, peer: bytes, header: bytes, flags: int, cid: int, payload: bytes) -> None:
-        try:
-            h = P.decode_header(header)
-        except P.ProtocolError as e:
-            self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, e.message)
-            return
+        entry = None
+        metadata: Metadata | None = None
+        if not flags & _F_METADATA and len(header) >= 14:
+            # Fast path, no metadata: fixed fields and the method name's bytes, no decoding.
+            timeout_ms, mlen = _REQUEST_TAIL(header, 8)
+            if 14 + mlen <= len(header):
+                entry = self._methods_by_bytes.get(header[14 : 14 + mlen])
+        if entry is None:  # metadata, an unknown method, or malformed: decode it all
+            try:
+                h = P.decode_header(header)
+            except P.ProtocolError as e:
+                self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, e.message)
+                return
+            timeout_ms, metadata = h.timeout_ms, h.metadata
+            entry = self._methods.get(h.method)
+            if entry is None:
+                if (peer, cid) in self._calls:
+                    self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, f"call id {cid} is already open")
+                elif self._draining:
+                    self._reject(peer, cid, flags, StatusCode.UNAVAILABLE, "server is shutting down")
+                else:
+                    self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, f"unknown method {h.method}")
+                return
         oneway = bool(flags & _F_ONEWAY)
         if (peer, cid) in self._calls:
             self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, f"call id {cid} is already open")
@@ -185,13 +224,9 @@ class ServerCore:
         if self._draining:
             self._reject(peer, cid, flags, StatusCode.UNAVAILABLE, "server is shutting down")
             return
-        entry = self._methods.get(h.method)
-        if entry is None:
-            self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, f"unknown method {h.method}")
-            return
         descriptor, handler = entry
         if oneway and descriptor.kind != "unary":
-            self._drop(peer, f"ONEWAY on {descriptor.kind} method {h.method}")  # PZMQ/1 10: no reply possible
+            self._drop(peer, f"ONEWAY on {descriptor.kind} method {descriptor.path}")  # PZMQ/1 10: no reply possible
             return
         has_message = bool(flags & _F_HAS_MESSAGE)
         if has_message and len(payload) > self._max_message_bytes:
@@ -200,7 +235,7 @@ class ServerCore:
         if not descriptor.client_streaming and not has_message:
             self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, f"{descriptor.kind} request without a message")
             return
-        ctx = ServicerContext(self, peer, cid, descriptor, handler, h.timeout_ms, h.metadata, oneway)
+        ctx = ServicerContext(self, peer, cid, descriptor, handler, timeout_ms, metadata, oneway)
         self._calls[ctx._key] = ctx
         if descriptor.client_streaming:
             self._start(ctx, None)
@@ -296,10 +331,14 @@ class ServerCore:
                 payload = None
             flags = _F_END | _F_HAS_MESSAGE if payload is not None else _F_END
             header = P.encode_trailers(ctx._call_id, flags, code, message, details, ctx._take_headers(), trailers)
-            self._outbox.append((ctx._peer, header, P.EMPTY_FRAME if payload is None else payload))
-            self._kick()
+            self._reply(ctx, header, P.EMPTY_FRAME if payload is None else payload)
         ctx._fire_callbacks()
         self._call_ended()
+
+    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes) -> None:
+        """Hook: send a call's final packet (default: queue it for the socket's owner)."""
+        self._outbox.append((ctx._peer, header, payload))
+        self._kick()
 
     def _complete_error(self, ctx: ServicerContext, error: BaseException) -> None:
         if isinstance(error, RpcError):
@@ -354,7 +393,7 @@ class ServerCore:
         if self._draining:
             self._sent_while_draining = True
         try:
-            self._sock.send_multipart(frames, zmq.NOBLOCK, copy=False)
+            send_frames(self._sock, frames)
         except zmq.Again:
             self._retry.append(frames)
         except zmq.ZMQError as e:
@@ -394,20 +433,26 @@ class ServerCore:
         vanished peer fails with EHOSTUNREACH (ROUTER_MANDATORY), which ends its calls in
         ``_send_frames``; live clients ignore call id 0.
         """
+        if self._read_monitor():
+            self._on_client_lost()
+
+    def _read_monitor(self) -> bool:
+        """Read the monitor's pending events; True if a client connection dropped."""
         disconnected = False
         while True:
             try:
                 event = recv_monitor_message(self._monitor, zmq.NOBLOCK)
             except zmq.Again:
-                break
+                return disconnected
             except zmq.ZMQError:  # pragma: no cover - closed
-                return
+                return disconnected
             disconnected |= event["event"] == zmq.EVENT_DISCONNECTED
-        if disconnected:
-            self._probe()
-            # libzmq may report the disconnect before the ROUTER has dropped that peer's pipe, and
-            # a probe sent meanwhile vanishes without EHOSTUNREACH: probe once more a bit later.
-            self._schedule_probe(_PROBE_AGAIN_S)
+
+    def _on_client_lost(self) -> None:
+        self._probe()
+        # libzmq may report the disconnect before the ROUTER has dropped that peer's pipe, and
+        # a probe sent meanwhile vanishes without EHOSTUNREACH: probe once more a bit later.
+        self._schedule_probe(_PROBE_AGAIN_S)
 
     def _probe(self) -> None:
         probe = _FIXED_PACK(1, _MESSAGE, 0, P.PROBE_CALL_ID)

@@ -7,7 +7,11 @@ every socket operation. This is what ``zmq.asyncio`` does internally, minus a Fu
 ``recv``/``send``: a round trip costs one loop wake-up instead of three.
 
 Calls append packets to the outbox and schedule one ``_service`` per loop iteration, so packets
-from many tasks in the same iteration leave as one multipart message (batching). Deadlines are
+from many tasks in the same iteration leave as one multipart message (batching); a call made
+while nothing else is due in the iteration is sent at once instead (nothing could join its
+batch). When a reply arrives and the waiting task is the only thing due, the reader callback
+resumes it right away (``_aio.resume_now``) rather than on the next iteration: a lone
+caller's round trip costs one loop wake-up, like a blocking socket. Deadlines are
 ``loop.call_later`` timers; cancelling the awaiting task sends CANCEL.
 """
 
@@ -22,6 +26,8 @@ import zmq
 
 from . import protocol as P
 from ._client import CallInfo, ClientCore, Outcome, unary_response
+from ._aio import loop_is_idle, resume_now
+from ._transport import socket_events
 from .errors import RpcError
 from .metadata import MetadataLike
 from .method import MethodDescriptor
@@ -36,8 +42,8 @@ Resp = TypeVar("Resp")
 _UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
 _ONEWAY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END | P.Flag.ONEWAY)
 _OK: Final = StatusCode.OK
-_POLLIN: Final = zmq.POLLIN
-_POLLOUT: Final = zmq.POLLOUT
+_POLLIN: Final = int(zmq.POLLIN)  # plain ints: "&" on an IntFlag member costs ~1 µs
+_POLLOUT: Final = int(zmq.POLLOUT)
 _EVENTS: Final = zmq.EVENTS
 
 
@@ -121,6 +127,23 @@ class AsyncChannel(ClientCore):
         """
         data = method.request_serializer(request)
         call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
+        items = call.items
+        if not items:
+            # _next, inlined for the usual case: wait once for the single TRAILERS.
+            waiter = call.waiter = self._loop.create_future()  # type: ignore[union-attr]
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                self._abandon(call, StatusCode.CANCELLED, "cancelled by the client")
+                raise
+            finally:
+                call.waiter = None
+        item = items[0] if len(items) == 1 else None
+        if type(item) is Outcome and item.code is _OK and item.payload is not None and not with_call:
+            try:
+                return method.response_deserializer(item.payload)
+            except Exception as e:
+                raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
         final, last = await self._outcome(call)
         response = unary_response(method, final, last)
         return (response, CallInfo._of(final)) if with_call else response
@@ -254,7 +277,15 @@ class AsyncChannel(ClientCore):
         self._register(call)
         if timeout is not None:
             call.timer = loop.call_later(timeout, self._abandon, call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        self._submit(call, header, P.EMPTY_FRAME if data is None else data)
+        self._outbox.append((call, header, P.EMPTY_FRAME if data is None else data))
+        if not self._service_pending and loop_is_idle(loop):
+            # Nothing else runs before a deferred flush could: send now (a batch of one either
+            # way), and leave anything more to a _service in the next iteration.
+            self._flush()
+            if self._outbox or self._stalled is not None or socket_events(self._sock) & _POLLIN:
+                self._kick()  # (a send may consume the descriptor's signal: input is for _service)
+        else:
+            self._kick()
         return call
 
     async def _next(self, call: _AsyncCall) -> bytes | Outcome:
@@ -319,7 +350,7 @@ class AsyncChannel(ClientCore):
             if self._closing:
                 raise RpcError(StatusCode.CANCELLED, "channel is closed")
             self._loop = loop
-            loop.add_reader(self._sock.FD, self._service)
+            loop.add_reader(self._sock.FD, self._on_readable)
             loop.add_reader(self._monitor.FD, self._on_monitor)
             loop.call_soon(self._on_monitor)  # events that arrived before we listened
         elif self._loop is not loop:
@@ -331,7 +362,12 @@ class AsyncChannel(ClientCore):
             self._service_pending = True
             self._loop.call_soon(self._service)  # type: ignore[union-attr]
 
-    def _service(self) -> None:
+    def _on_readable(self) -> None:
+        # Called by the loop itself, not from a task: if nothing else is due now, the task a
+        # reply wakes up may run right here (see the end of _service).
+        self._service(readable=True, resume=loop_is_idle(self._loop))  # type: ignore[arg-type]
+
+    def _service(self, readable: bool = False, resume: bool = False) -> None:
         """Send what is queued, receive what arrived; runs on ZMQ_FD readiness and after _kick."""
         self._service_pending = False
         if self._closed:
@@ -340,19 +376,31 @@ class AsyncChannel(ClientCore):
         for _ in range(64):
             if self._outbox or self._stalled is not None:
                 self._flush()
-            # Edge-triggered ZMQ_FD: only stop once ZMQ_EVENTS shows nothing left to do.
-            ev: int = sock.getsockopt(_EVENTS)  # type: ignore[assignment]
+            # Edge-triggered ZMQ_FD: only stop once the socket shows nothing left to do.
+            if readable:  # the descriptor fired: receive first, asking ZMQ_EVENTS costs more
+                readable = False
+                ev = self._drain_incoming()
+                if not ev and self._stalled is not None:
+                    ev = socket_events(sock)
+            else:
+                ev = socket_events(sock)
+                if ev & _POLLIN:
+                    ev = self._drain_incoming()
             if ev & _POLLIN:
-                self._drain_incoming()
-                continue
+                continue  # the drain stopped at its bound
+            if self._outbox and self._stalled is None:
+                continue  # packets queued while reading (CANCELs): send them
             if self._stalled is not None and ev & _POLLOUT:
                 continue
             break
         else:
             self._kick()  # still busy: let other callbacks run, then continue
-        wait = self._check_stall()
-        if wait is not None and self._stall_timer is None:
-            self._stall_timer = self._loop.call_later(wait, self._on_stall_timer)  # type: ignore[union-attr]
+        if self._stalled is not None:
+            wait = self._check_stall()
+            if wait is not None and self._stall_timer is None:
+                self._stall_timer = self._loop.call_later(wait, self._on_stall_timer)  # type: ignore[union-attr]
+        if resume:
+            resume_now(self._loop)  # type: ignore[arg-type]
 
     def _on_monitor(self) -> None:
         if self._closed:
@@ -360,7 +408,7 @@ class AsyncChannel(ClientCore):
         # Packets received before a disconnect still count: read them first.
         self._service()
         monitor = self._monitor
-        while monitor.getsockopt(_EVENTS) & _POLLIN:  # type: ignore[operator,arg-type]
+        while monitor.getsockopt(_EVENTS) & _POLLIN:  # type: ignore[operator]
             self._drain_monitor()
             self._service()
 

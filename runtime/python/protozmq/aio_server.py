@@ -2,8 +2,13 @@
 
 Threading model: none. The event loop owns the ROUTER (``loop.add_reader`` on its edge-triggered
 ``ZMQ_FD``, drained until ``ZMQ_EVENTS`` is clear, as in ``AsyncChannel``); each call's handler
-runs as a task. Replies are queued and sent once per loop iteration, so replies produced in the
-same iteration leave together (batching).
+runs as a task. The handler's first step runs at once, inside the loop callback that received
+the request (``_aio``): a unary handler that returns without suspending is answered right there,
+with no task created and no loop iteration spent; one that suspends goes on as a task, the same
+one it saw as ``asyncio.current_task()``. Streaming handlers get their task up front, its first
+step run at once too. A reply goes out right away when no other call is open; while others are,
+replies are queued and sent once per loop iteration, so replies produced in the same iteration
+leave together (batching).
 
 Handler shapes (``context`` is a ``ServicerContext``)::
 
@@ -22,6 +27,7 @@ import asyncio
 import collections
 import inspect
 import time
+import types
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
@@ -30,6 +36,8 @@ import zmq
 
 from . import protocol as P
 from ._server import CALL_ENDED, END_OF_STREAM, ServerCore
+from ._aio import EagerRunner, step_now
+from ._transport import LOG, socket_events
 from .context import ServicerContext
 from .errors import RpcError
 from .method import MethodDescriptor
@@ -41,9 +49,14 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 _OK: Final = StatusCode.OK
-_POLLIN: Final = zmq.POLLIN
-_POLLOUT: Final = zmq.POLLOUT
+_POLLIN: Final = int(zmq.POLLIN)  # plain ints: "&" on an IntFlag member costs ~1 µs
+_POLLOUT: Final = int(zmq.POLLOUT)
 _EVENTS: Final = zmq.EVENTS
+_Coroutine: Final = types.CoroutineType
+_send: Final = zmq.backend.Socket.send
+_MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
+_NOBLOCK: Final = int(zmq.NOBLOCK)
+_COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 
 #: Any of the four asyncio handler shapes (see the module docstring).
 AsyncHandler = (
@@ -104,8 +117,10 @@ class AsyncServer(ServerCore):
         )
         self._loop: asyncio.AbstractEventLoop | None = None
         self._service_pending = False
+        self._in_service = False  # _service is on the stack (it checks ZMQ_EVENTS after sends)
         self._retry_timer: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runner: EagerRunner | None = None
         self._drained: asyncio.Event | None = None
         self._terminated: asyncio.Event | None = None
 
@@ -146,8 +161,9 @@ class AsyncServer(ServerCore):
         if self._loop is not None:
             raise RuntimeError("server already started")
         loop = self._loop = asyncio.get_running_loop()
+        self._runner = EagerRunner(loop)
         self._terminated = asyncio.Event()
-        loop.add_reader(self._sock.FD, self._service)
+        loop.add_reader(self._sock.FD, self._on_readable)
         loop.add_reader(self._monitor.FD, self._on_monitor)
         # Read both once now: an edge-triggered ZMQ_FD only signals after a read found nothing,
         # and anything that arrived before we listened would otherwise wait for the next edge.
@@ -189,6 +205,8 @@ class AsyncServer(ServerCore):
             self._loop.remove_reader(self._monitor.FD)
         if self._retry_timer is not None:
             self._retry_timer.cancel()
+        if self._runner is not None:
+            await self._runner.close()
         self._close_socket()
         assert self._terminated is not None
         self._terminated.set()
@@ -227,7 +245,24 @@ class AsyncServer(ServerCore):
             )
         if ctx._descriptor.client_streaming:
             ctx._requests = _RequestQueue()
-        task = ctx._task = loop.create_task(self._run_call(ctx, payload))
+        coro = self._run_call(ctx, payload)
+        runner = self._runner
+        host = None
+        if ctx._descriptor.kind == "unary" and runner is not None and runner.available(loop):
+            host = runner.host()
+        if host is not None:
+            # No task unless the handler suspends: a fast one is answered within this call.
+            assert runner is not None
+            ctx._task = host
+            task = runner.run(coro)
+            if task is None:
+                ctx._task = None
+                return
+        else:
+            task = ctx._task = loop.create_task(coro)
+            step_now(loop, task)  # a fast handler is done (and answered) after this
+            if task.done():
+                return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -241,6 +276,36 @@ class AsyncServer(ServerCore):
 
     def _feed(self, ctx: ServicerContext, item: object) -> None:
         ctx._requests.put(item)
+
+    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes) -> None:
+        # With no other call open there is nothing to batch with: send now, not one loop
+        # iteration later. Not when more packets of the message being read follow either.
+        resume = self._resume
+        if self._calls or (resume is not None and resume[1] < len(resume[0])):
+            self._outbox.append((ctx._peer, header, payload))
+            self._kick()
+            return
+        if self._outbox or self._retry or self._draining or len(payload) >= _COPY_THRESHOLD:
+            self._outbox.append((ctx._peer, header, payload))
+            self._flush()
+        else:
+            sock = self._sock
+            try:  # send_frames for three small frames, unrolled
+                _send(sock, ctx._peer, _MORE)
+                _send(sock, header, _MORE)
+                _send(sock, payload, _NOBLOCK)
+            except zmq.Again:
+                self._retry.append([ctx._peer, header, payload])
+                self._kick()
+            except zmq.ZMQError as e:
+                if e.errno == zmq.EHOSTUNREACH:
+                    self._peer_gone(ctx._peer)
+                else:  # pragma: no cover
+                    LOG.warning("protozmq server: send failed: %s", e)
+        if not self._in_service:
+            # A send may consume the ZMQ_FD signal of a request that just arrived: have
+            # _service look at ZMQ_EVENTS (inside _service, its own loop does).
+            self._kick()
 
     def _schedule_probe(self, delay: float) -> None:
         if self._loop is not None:
@@ -257,30 +322,46 @@ class AsyncServer(ServerCore):
 
     # -- the loop's side of the socket -----------------------------------------------------------
 
-    def _service(self) -> None:
+    def _on_readable(self) -> None:
+        self._service(readable=True)
+
+    def _service(self, readable: bool = False) -> None:
         self._service_pending = False
         if self._closed:
             return
         sock = self._sock
-        for _ in range(64):
-            if self._outbox or self._retry:
-                self._flush()
-            # Edge-triggered ZMQ_FD: only stop once ZMQ_EVENTS shows nothing left to do.
-            ev: int = sock.getsockopt(_EVENTS)  # type: ignore[assignment]
-            if ev & _POLLIN:
-                self._drain_incoming()
-                continue
-            if self._retry and ev & _POLLOUT:
-                continue
-            break
-        else:
-            self._kick()
+        self._in_service = True
+        try:
+            for _ in range(64):
+                if self._outbox or self._retry:
+                    self._flush()
+                # Edge-triggered ZMQ_FD: only stop once the socket shows nothing left to do.
+                if readable:  # the descriptor fired: receive first, asking ZMQ_EVENTS costs more
+                    readable = False
+                    ev = self._drain_incoming()
+                    if not ev and self._retry:
+                        ev = socket_events(sock)
+                else:
+                    ev = socket_events(sock)
+                    if ev & _POLLIN:
+                        ev = self._drain_incoming()
+                if ev & _POLLIN:
+                    continue  # the drain stopped at its bound
+                if self._outbox:
+                    continue  # packets queued while reading (rejections, CANCELs): send them
+                if self._retry and ev & _POLLOUT:
+                    continue
+                break
+            else:
+                self._kick()
+        finally:
+            self._in_service = False
         if self._retry and self._retry_timer is None and self._loop is not None:
             self._retry_timer = self._loop.call_later(0.001, self._on_retry_timer)
 
     def _on_monitor(self) -> None:
         # Edge-triggered like the ROUTER's ZMQ_FD: read until ZMQ_EVENTS is clear.
-        while not self._closed and self._monitor.getsockopt(_EVENTS) & _POLLIN:  # type: ignore[operator,arg-type]
+        while not self._closed and self._monitor.getsockopt(_EVENTS) & _POLLIN:  # type: ignore[operator]
             self._drain_monitor()
             self._service()
 
@@ -308,7 +389,7 @@ class AsyncServer(ServerCore):
                 await self._stream_out(ctx, result)
                 self._complete(ctx, _OK)
             else:
-                if inspect.isawaitable(result):
+                if type(result) is _Coroutine or inspect.isawaitable(result):  # (the first test is the quick one)
                     result = await result
                 try:
                     data = d.response_serializer(result)

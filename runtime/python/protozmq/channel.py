@@ -1,15 +1,19 @@
 """Client side of protozmq: ``Channel`` (blocking, thread-safe) and ``AsyncChannel`` (asyncio).
 
-``Channel`` threading model: one I/O thread per channel owns the DEALER socket (ZeroMQ sockets
-are not thread-safe). A calling thread encodes its REQUEST, appends it to the channel's outbox,
-pokes the I/O thread (an eventfd, skipped when the thread is already awake) and blocks on its
-call's ``queue.SimpleQueue``. The I/O thread sends everything queued as one multipart message
-(batching), and routes each received packet to its call by call id. So any number of threads
-can have calls in flight on one socket, and no call creates a thread (except ``bidi_stream``
-given an iterable of requests, which needs someone to iterate it).
+``Channel`` threading model: leader/follower (``_sync_client``). A calling thread that finds the
+DEALER free sends its REQUEST itself and reads the socket until its reply arrives, so a
+sequential caller pays one send and one wait, like raw pyzmq, and wakes no other thread. Callers
+that find another thread reading append their packets to the outbox, wake the reader, and block
+on their call's ``queue.SimpleQueue``; the reader routes every received packet to its call by
+call id and, when its own reply is in, hands the reading role to a waiting caller. A channel
+I/O thread takes the role only while calls are open that nobody waits on (streams being
+consumed slowly, callers busy elsewhere). So any number of threads can have calls in flight on
+one socket, packets queued together leave as one multipart message (batching), and no call
+creates a thread (except ``bidi_stream`` given an iterable of requests, which needs someone to
+iterate it).
 
-Deadlines are enforced by the waiting caller (``SimpleQueue.get(timeout=...)``): at the deadline
-the call fails with DEADLINE_EXCEEDED and a CANCEL goes to the server. Response headers and
+Deadlines are enforced by the waiting caller, leader or follower: at the deadline the call fails
+with DEADLINE_EXCEEDED (the server's own timer ends the handler). Response headers and
 trailers: ``unary(..., with_call=True)`` returns ``(response, CallInfo)``; streams have
 ``headers()`` and ``trailers()``; an ``RpcError`` carries both.
 """
@@ -17,6 +21,7 @@ trailers: ``unary(..., with_call=True)`` returns ``(response, CallInfo)``; strea
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar, overload
@@ -24,14 +29,14 @@ from typing import Any, Final, Literal, TypeVar, overload
 import zmq
 
 from . import protocol as P
-from ._client import CallInfo, ClientCore, deadline_of, unary_response
-from ._transport import Waker
+from ._client import CallInfo, Outcome, deadline_of, unary_response
+from ._sync_client import SyncClientCore
 from .aio_channel import AsyncChannel
 from .errors import RpcError
 from .metadata import MetadataLike
 from .method import MethodDescriptor
 from .status import StatusCode
-from .stream import AsyncBidiStream, AsyncResponseStream, BidiStream, ResponseStream, _SyncCall, _wait_outcome
+from .stream import AsyncBidiStream, AsyncResponseStream, BidiStream, ResponseStream, _SyncCall
 
 __all__ = [
     "AsyncBidiStream",
@@ -51,7 +56,7 @@ _ONEWAY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END | P.Flag.ONEWAY)
 _OK: Final = StatusCode.OK
 
 
-class Channel(ClientCore):
+class Channel(SyncClientCore):
     """A blocking, thread-safe client connection to one protozmq server endpoint.
 
     ``endpoint`` is a ZeroMQ endpoint (``ipc://``, ``tcp://``, ``inproc://``); moving the server
@@ -63,6 +68,10 @@ class Channel(ClientCore):
     server until its deadline instead.)
 
     ``context`` defaults to ``zmq.Context.instance()``; ``inproc://`` needs the server's context.
+
+    Share one channel among threads: a thread calling while no other reads the socket sends and
+    receives on it itself (no hand-off to another thread, so a lone caller's round trip costs
+    what a raw pyzmq DEALER's does); concurrent calls are multiplexed on the same socket.
 
     Example::
 
@@ -94,12 +103,6 @@ class Channel(ClientCore):
             heartbeat_ttl_ms=heartbeat_ttl_ms,
             connect_timeout=connect_timeout,
         )
-        self._waker = Waker()
-        # True while the I/O thread is (about to be) blocked in poll: only then is a wake needed.
-        self._idle = False
-        self._close_lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name=f"protozmq-channel {endpoint}", daemon=True)
-        self._thread.start()
 
     # -- calls -----------------------------------------------------------------------------------
 
@@ -145,8 +148,17 @@ class Channel(ClientCore):
             print(info.trailers.get("x-cost"))
         """
         data = method.request_serializer(request)
-        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
-        final, last = _wait_outcome(self, call, deadline_of(timeout))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        # No kick: this thread sends the REQUEST itself if the socket is free (see _next_item).
+        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata, kick=False)
+        item = self._next_item(call, deadline)
+        if type(item) is Outcome and item.code is _OK and item.payload is not None and not with_call:
+            # The usual reply, one TRAILERS with the response: skip the general bookkeeping.
+            try:
+                return method.response_deserializer(item.payload)
+            except Exception as e:
+                raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
+        final, last = self._wait_outcome(call, deadline, item)
         response = unary_response(method, final, last)
         return (response, CallInfo._of(final)) if with_call else response
 
@@ -216,7 +228,7 @@ class Channel(ClientCore):
         call = self._start(method, 0, None, timeout, metadata)
         stream = BidiStream[Req, Resp](self, call, deadline)
         stream._pump(requests, deadline, reraise=True)
-        final, last = _wait_outcome(self, call, deadline)
+        final, last = self._wait_outcome(call, deadline)
         response = unary_response(method, final, last)
         return (response, CallInfo._of(final)) if with_call else response
 
@@ -270,8 +282,8 @@ class Channel(ClientCore):
         if method.kind != "unary":
             raise ValueError(f"oneway needs a unary method; {method.path} is {method.kind}")
         data = method.request_serializer(request)
-        call = self._start(method, _ONEWAY_FLAGS, data, timeout, metadata, oneway=True)
-        final, _ = _wait_outcome(self, call, None)
+        call = self._start(method, _ONEWAY_FLAGS, data, timeout, metadata, oneway=True, kick=False)
+        final, _ = self._wait_outcome(call, None)
         if final.code is not _OK:
             raise final.error()
 
@@ -283,7 +295,9 @@ class Channel(ClientCore):
         timeout: float | None,
         metadata: MetadataLike | None,
         oneway: bool = False,
+        kick: bool = True,
     ) -> _SyncCall:
+        """Register a call and queue its REQUEST; ``kick=False`` when this thread waits next."""
         if data is not None:
             self._check_size(data)
         if timeout is not None and timeout <= 0:
@@ -291,8 +305,24 @@ class Channel(ClientCore):
         call = _SyncCall(self._new_id(), method, oneway)
         header = self._encode_request(call, flags, timeout, metadata)
         self._register(call)
-        self._submit(call, header, P.EMPTY_FRAME if data is None else data)
+        self._outbox.append((call, header, P.EMPTY_FRAME if data is None else data))
+        if kick:
+            self._kick()
         return call
+
+    def _wait_outcome(
+        self, call: _SyncCall, deadline: float | None, item: bytes | Outcome | None = None
+    ) -> tuple[Outcome, bytes | None]:
+        """The call's final Outcome and its last response message (``item``: one taken already)."""
+        last: bytes | None = None
+        while True:
+            if item is None:
+                item = self._next_item(call, deadline)
+            if type(item) is bytes:
+                last, item = item, None
+                continue
+            assert isinstance(item, Outcome)
+            return item, last
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -309,11 +339,7 @@ class Channel(ClientCore):
             finally:
                 channel.close()
         """
-        with self._close_lock:
-            self._closing = True
-        self._waker.wake()
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
+        self._close()
 
     def __enter__(self) -> Channel:
         return self
@@ -322,47 +348,3 @@ class Channel(ClientCore):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    # -- the I/O thread --------------------------------------------------------------------------
-
-    def _kick(self) -> None:
-        if self._idle:
-            self._waker.wake()
-
-    def _run(self) -> None:
-        sock, monitor, waker = self._sock, self._monitor, self._waker
-        poller = zmq.Poller()
-        poller.register(sock, zmq.POLLIN)
-        poller.register(monitor, zmq.POLLIN)
-        poller.register(waker.fd, zmq.POLLIN)
-        watching_out = False
-        try:
-            while not self._closing:
-                self._flush()
-                stalled = self._stalled is not None
-                if stalled != watching_out:
-                    # Parked batch: also wake when ZeroMQ can take it (connected, or below HWM).
-                    poller.modify(sock, zmq.POLLIN | zmq.POLLOUT if stalled else zmq.POLLIN)
-                    watching_out = stalled
-                wait = self._check_stall()
-                # Publish "asleep" before the last look at the outbox: a caller that appends after
-                # that look sees _idle and wakes us (the GIL orders these accesses).
-                self._idle = True
-                if self._outbox and not stalled:
-                    self._idle = False
-                    continue
-                events = poller.poll(None if wait is None else max(1, int(wait * 1000) + 1))
-                self._idle = False
-                for what, _ in events:
-                    if what is sock:
-                        self._drain_incoming()
-                    elif what is monitor:
-                        # Packets received before the disconnect still count: read them first.
-                        self._drain_incoming()
-                        self._drain_monitor()
-                    else:
-                        waker.clear()
-        finally:
-            self._idle = False
-            self._shutdown()
-            waker.close()

@@ -175,7 +175,9 @@ _F_HEADERS: Final = 0x0008
 # Precompiled layouts. "<" = little-endian, no padding.
 _FIXED: Final = struct.Struct("<BBHI")  # version, kind, flags, call id
 _REQUEST_HEAD: Final = struct.Struct("<BBHIIH")  # fixed + timeout ms + method length
+_REQUEST_HEAD_TAIL: Final = struct.Struct("<IH")  # timeout ms + method length, at offset 8
 _TRAILERS_HEAD: Final = struct.Struct("<BBHIHI")  # fixed + status + message length
+_TRAILERS_BARE: Final = struct.Struct("<BBHIHII")  # ... + details length: no message, details, metadata
 _U16: Final = struct.Struct("<H")
 _U32: Final = struct.Struct("<I")
 _ENTRY_HEAD: Final = struct.Struct("<H")
@@ -352,6 +354,9 @@ def encode_trailers(
 
         header = encode_trailers(7, Flag.HAS_MESSAGE | Flag.END, StatusCode.OK, "")
     """
+    if headers is None and trailers is None and not message and not details:
+        # The common reply (a unary OK, or a bare status): one pack, no concatenation.
+        return _TRAILERS_BARE.pack(PROTOCOL_VERSION, _TRAILERS, flags, call_id, status, 0, 0)
     if headers is not None:
         flags |= _F_HEADERS
     if trailers is not None:

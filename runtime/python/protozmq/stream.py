@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from . import protocol as P
-from ._client import ClientCall, ClientCore, Outcome
+from ._client import ClientCall, Outcome
 from .errors import RpcError
 from .metadata import Metadata
 from .method import MethodDescriptor
@@ -40,12 +40,19 @@ _OK: Final = StatusCode.OK
 
 
 class _SyncCall(ClientCall):
-    # One queue per call carries the response messages (bytes) and finally the Outcome, in order.
+    # One queue per call carries the response messages (bytes) and finally the Outcome, in order;
+    # also the channel's hand-off token (see _sync_client), hence "object".
     __slots__ = ("queue",)
 
     def __init__(self, call_id: int, method: MethodDescriptor[Any, Any], oneway: bool = False) -> None:
-        super().__init__(call_id, method, oneway)
-        self.queue: queue.SimpleQueue[bytes | Outcome] = queue.SimpleQueue()
+        # ClientCall.__init__, inlined: one call per RPC on the caller's critical path.
+        self.call_id = call_id
+        self.method = method
+        self.sent = False
+        self.finished = False
+        self.oneway = oneway
+        self.headers: Metadata | None = None
+        self.queue: queue.SimpleQueue[object] = queue.SimpleQueue()
 
     def on_message(self, payload: bytes) -> None:
         self.queue.put(payload)
@@ -59,7 +66,13 @@ class _AsyncCall(ClientCall):
     __slots__ = ("items", "waiter", "timer")
 
     def __init__(self, call_id: int, method: MethodDescriptor[Any, Any], oneway: bool = False) -> None:
-        super().__init__(call_id, method, oneway)
+        # ClientCall.__init__, inlined (see _SyncCall).
+        self.call_id = call_id
+        self.method = method
+        self.sent = False
+        self.finished = False
+        self.oneway = oneway
+        self.headers: Metadata | None = None
         self.items: collections.deque[bytes | Outcome] = collections.deque()
         self.waiter: asyncio.Future[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
@@ -125,7 +138,9 @@ class ResponseStream(Generic[Resp]):
         raise self._final.error()
 
     def _take(self) -> bytes | Outcome:
-        return _take(self._channel, self._call, self._deadline)
+        # The next item; the channel reads the socket for it if nobody else does, and ends the
+        # call with DEADLINE_EXCEEDED at the deadline.
+        return self._channel._next_item(self._call, self._deadline)
 
     def headers(self) -> Metadata:
         """The response headers; waits for the first server packet (messages stay queued).
@@ -266,33 +281,6 @@ class BidiStream(ResponseStream[Resp], Generic[Req, Resp]):
             self._channel._abandon(self._call, StatusCode.CANCELLED, f"request iterator raised {e!r}")
             if reraise:  # client_stream runs this in the caller: let it see the error
                 raise
-
-
-def _take(channel: ClientCore, call: _SyncCall, deadline: float | None) -> bytes | Outcome:
-    """Next item of the call's queue; at the deadline, end the call with DEADLINE_EXCEEDED."""
-    q = call.queue
-    if deadline is None:
-        return q.get()
-    remaining = deadline - time.monotonic()
-    try:
-        if remaining > 0:
-            return q.get(True, remaining)
-        return q.get_nowait()
-    except queue.Empty:
-        # Either we end the call here, or the I/O thread just did: both put the Outcome in q.
-        channel._abandon(call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        return q.get()
-
-
-def _wait_outcome(channel: ClientCore, call: _SyncCall, deadline: float | None) -> tuple[Outcome, bytes | None]:
-    last: bytes | None = None
-    while True:
-        item = _take(channel, call, deadline)
-        if type(item) is bytes:
-            last = item
-            continue
-        assert isinstance(item, Outcome)
-        return item, last
 
 
 class AsyncResponseStream(Generic[Resp]):

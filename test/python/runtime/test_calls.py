@@ -177,9 +177,7 @@ def _start_call_with_wire_timeout(channel: Channel, method: Any, data: bytes, ca
 
 
 def _wait(channel: Channel, call: Any, seconds: float) -> Any:
-    from protozmq.stream import _wait_outcome
-
-    return _wait_outcome(channel, call, time.monotonic() + seconds)
+    return channel._wait_outcome(call, time.monotonic() + seconds)
 
 
 def test_deadline_already_passed(channel: Channel) -> None:

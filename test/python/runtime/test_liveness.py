@@ -130,3 +130,43 @@ def test_server_cancels_handlers_of_a_vanished_client(
     assert server.rec.callbacks.wait(3), "the handler of the vanished client was not cancelled"
     assert time.monotonic() - start < 2.0
     assert server.rec.sleep_ended.get(timeout=3)["cancelled"] is True
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGSTOP"])
+def test_dead_server_fails_every_waiting_thread(
+    server_proc: tuple[subprocess.Popen[str], str], make_channel: Callable[..., Channel], how: str
+) -> None:
+    # Eight threads wait on one Channel: one reads the socket (leader), the others wait for it
+    # to hand them their replies (followers). A dead server must fail all of them, whichever
+    # role each holds, and the channel must fail the next call fast.
+    import threading
+
+    proc, endpoint = server_proc
+    channel = make_channel(endpoint, **FAST_HEARTBEATS)
+    assert channel.unary(kit.UNARY, S(value="up"), timeout=5).value == "up"
+    codes: list[StatusCode] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        try:
+            channel.unary(kit.SLEEP, S(value="10"), timeout=10)
+            code = StatusCode.OK
+        except RpcError as e:
+            code = e.code
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)  # all eight REQUESTs out
+    start = time.monotonic()
+    proc.send_signal(getattr(signal, how))
+    for t in threads:
+        t.join(5)
+    assert not any(t.is_alive() for t in threads), "a waiting thread hung after the server died"
+    assert codes == [StatusCode.UNAVAILABLE] * 8
+    assert time.monotonic() - start < 3.0
+    with pytest.raises(RpcError) as again:
+        channel.unary(kit.UNARY, S(), timeout=5)
+    assert again.value.code is StatusCode.UNAVAILABLE

@@ -1,0 +1,323 @@
+"""The fast paths of issue #5 keep the runtime's semantics.
+
+Blocking ``Server``: unary handlers run on the I/O thread while they are fast; one that runs long
+gets the socket moved to a new I/O thread, and its method moves to the pool::
+
+    client A --REQUEST Block--> I/O thread: handler blocks (inline)
+                                 sentinel, 10-20 ms later: new I/O thread takes the ROUTER
+    client B --REQUEST Unary--> new I/O thread answers at once; Block answers when released
+
+``Channel``: a caller reads the socket itself while nobody else does (leader), or waits for the
+reader to hand it its reply (follower); deadlines hold in both roles. ``AsyncServer``: a handler's
+first step runs at once, as a real task (current task, ``asyncio.timeout``, contextvars per call);
+one that suspends is adopted by that task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import zmq
+from google.protobuf.wrappers_pb2 import StringValue as S
+
+import pzmq_testkit as kit
+from conftest import ServerHandle
+from protozmq import AsyncChannel, AsyncServer, Channel, MethodDescriptor, RpcError, Server, ServicerContext, StatusCode
+from protozmq import protocol as P
+
+BLOCK = MethodDescriptor.for_messages("test.Fast/Block", "unary", S, S)  # waits for a test's Event
+WHERE = MethodDescriptor.for_messages("test.Fast/Where", "unary", S, S)  # answers its thread's name
+ECHO = MethodDescriptor.for_messages("test.Fast/Echo", "unary", S, S)
+
+
+@pytest.fixture
+def blocking_server(zctx: zmq.Context[Any], endpoint: str) -> Iterator[tuple[Server, str, threading.Event]]:
+    release = threading.Event()
+    server = Server(context=zctx, max_workers=4)
+
+    def block(request: S, context: ServicerContext) -> S:
+        release.wait(float(request.value))
+        return S(value=threading.current_thread().name)
+
+    server.add_method(BLOCK, block)
+    server.add_method(WHERE, lambda request, context: S(value=threading.current_thread().name))
+    server.add_method(ECHO, lambda request, context: request)
+    bound = server.bind(endpoint)
+    server.start()
+    try:
+        yield server, bound, release
+    finally:
+        release.set()
+        server.stop()
+
+
+def test_fast_unary_handlers_run_on_the_io_thread(
+    blocking_server: tuple[Server, str, threading.Event], make_channel: Callable[..., Channel]
+) -> None:
+    _, endpoint, _ = blocking_server
+    channel = make_channel(endpoint)
+    assert channel.unary(WHERE, S(), timeout=5).value == "protozmq-server"
+
+
+def test_inline_can_be_turned_off(zctx: zmq.Context[Any], endpoint: str, make_channel: Callable[..., Channel]) -> None:
+    where = lambda request, context: S(value=threading.current_thread().name)  # noqa: E731
+    other = MethodDescriptor.for_messages("test.Fast/Other", "unary", S, S)
+    for inline, pin, expect in ((False, None, "protozmq-worker"), (True, False, "protozmq-worker"), (False, True, "protozmq-server")):
+        server = Server(context=zctx, inline=inline)
+        server.add_method(WHERE, where, inline=pin)
+        server.add_method(other, where)
+        bound = server.bind(endpoint if endpoint.startswith("tcp") else f"{endpoint}.{inline}{pin}")
+        server.start()
+        try:
+            channel = make_channel(bound)
+            assert channel.unary(WHERE, S(), timeout=5).value.startswith(expect)
+            assert channel.unary(other, S(), timeout=5).value.startswith("protozmq-server" if inline else "protozmq-worker")
+        finally:
+            server.stop()
+
+
+def test_long_inline_handler_does_not_hold_up_other_calls(
+    blocking_server: tuple[Server, str, threading.Event], make_channel: Callable[..., Channel]
+) -> None:
+    # Block runs inline (its method is new, so presumed fast) and blocks the I/O thread; the
+    # sentinel moves the I/O to a new thread, so Echo calls keep being answered meanwhile.
+    server, endpoint, release = blocking_server
+    channel = make_channel(endpoint)
+    result: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: result.setdefault("block", channel.unary(BLOCK, S(value="10"), timeout=10)))
+    t.start()
+    time.sleep(0.05)
+    start = time.monotonic()
+    for i in range(20):
+        assert channel.unary(ECHO, S(value=str(i)), timeout=2).value == str(i)
+    assert time.monotonic() - start < 1.0
+    assert t.is_alive()  # Block is still waiting: it was not the I/O thread that answered
+    release.set()
+    t.join(5)
+    assert result["block"].value == "protozmq-server"  # it started inline...
+    # ...and its method now runs on the pool.
+    assert channel.unary(BLOCK, S(value="0"), timeout=5).value.startswith("protozmq-worker")
+    assert channel.unary(WHERE, S(), timeout=5).value == "protozmq-server"  # the new I/O thread
+
+
+def test_take_over_continues_a_batched_message(
+    blocking_server: tuple[Server, str, threading.Event], zctx: zmq.Context[Any]
+) -> None:
+    # One message: [REQUEST Block, REQUEST Echo "after"]. Block blocks the I/O thread; the thread
+    # that takes over must still run the Echo that came behind it in the same message.
+    _, endpoint, release = blocking_server
+    dealer = zctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(endpoint)
+        dealer.send_multipart([
+            P.encode_request(1, 3, 0, BLOCK.path_bytes), S(value="10").SerializeToString(),
+            P.encode_request(2, 3, 0, ECHO.path_bytes), S(value="after").SerializeToString(),
+        ])
+        assert dealer.poll(2000), "the packet behind the blocked handler was not answered"
+        frames = dealer.recv_multipart()
+        assert P.decode_header(frames[0]).call_id == 2
+        assert S.FromString(frames[1]).value == "after"
+        release.set()
+        assert dealer.poll(3000)
+        assert P.decode_header(dealer.recv_multipart()[0]).call_id == 1
+    finally:
+        dealer.close(linger=0)
+
+
+def test_follower_deadline_while_another_thread_reads(channel: Channel, server: ServerHandle) -> None:
+    # Thread A leads (reads the socket) waiting for Sleep(0.5); the main thread follows with a
+    # 0.1 s deadline, fails on time, and A still gets its reply.
+    result: dict[str, Any] = {}
+    t = threading.Thread(target=lambda: result.setdefault("a", channel.unary(kit.SLEEP, S(value="0.5"), timeout=5)))
+    t.start()
+    assert server.rec.sleep_started.wait(3)
+    start = time.monotonic()
+    with pytest.raises(RpcError) as err:
+        channel.unary(kit.SLEEP, S(value="5"), timeout=0.1)
+    assert err.value.code is StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - start < 0.6
+    t.join(5)
+    assert result["a"].value == "slept"
+
+
+def test_leader_deadline_hands_the_socket_on(channel: Channel, server: ServerHandle) -> None:
+    # The leader gives up at its deadline; the caller waiting behind it must still be answered.
+    result: dict[str, Any] = {}
+    started = threading.Event()
+
+    def lead() -> None:
+        started.set()
+        try:
+            channel.unary(kit.SLEEP, S(value="5"), timeout=0.15)
+        except RpcError as e:
+            result["lead"] = e.code
+
+    t = threading.Thread(target=lead)
+    t.start()
+    started.wait(3)
+    time.sleep(0.02)
+    assert channel.unary(kit.SLEEP, S(value="0.4"), timeout=5).value == "slept"
+    t.join(5)
+    assert result["lead"] is StatusCode.DEADLINE_EXCEEDED
+
+
+def test_unary_calls_while_a_stream_is_read_slowly(channel: Channel) -> None:
+    # An open stream that nobody is iterating keeps the channel's I/O thread reading; unary
+    # calls from other threads meanwhile follow it, then lead again once the stream is done.
+    stream = channel.server_stream(kit.STREAM, S(value="200"), timeout=10)
+    errors: list[BaseException] = []
+
+    def calls(n: int) -> None:
+        try:
+            for i in range(50):
+                assert channel.unary(kit.UNARY, S(value=f"{n}-{i}"), timeout=5).value == f"{n}-{i}"
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=calls, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    got = []
+    for reply in stream:
+        got.append(reply.value)
+        if len(got) % 50 == 0:
+            time.sleep(0.01)
+    for t in threads:
+        t.join(10)
+    assert not errors
+    assert got == [str(i) for i in range(200)]
+    assert channel.unary(kit.UNARY, S(value="last"), timeout=5).value == "last"
+
+
+AS_TASK = MethodDescriptor.for_messages("test.Fast/AsTask", "unary", S, S)
+TIMES_OUT = MethodDescriptor.for_messages("test.Fast/TimesOut", "unary", S, S)
+GROUP = MethodDescriptor.for_messages("test.Fast/Group", "unary", S, S)
+VAR = MethodDescriptor.for_messages("test.Fast/Var", "unary", S, S)
+_request_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_var", default="unset")
+
+
+def test_async_handlers_run_as_real_tasks(zctx: zmq.Context[Any], endpoint: str) -> None:
+    async def as_task(request: S, context: ServicerContext) -> S:
+        # Completes in its first step (eagerly, no task created) or after a suspension.
+        task = asyncio.current_task()
+        assert task is not None
+        async with asyncio.timeout(5):
+            if request.value == "suspend":
+                await asyncio.sleep(0.01)
+        assert asyncio.current_task() is task
+        return S(value="ok")
+
+    async def times_out(request: S, context: ServicerContext) -> S:
+        # The timeout captured the current task during the eager first step: when it expires,
+        # it must cancel the task that actually runs the handler by then.
+        try:
+            async with asyncio.timeout(0.05):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            return S(value="timed out")
+        return S(value="slept")
+
+    async def group(request: S, context: ServicerContext) -> S:
+        async with asyncio.TaskGroup() as tg:
+            a = tg.create_task(asyncio.sleep(0.01, "a"))
+            b = tg.create_task(asyncio.sleep(0.02, "b"))
+        return S(value=a.result() + b.result())
+
+    async def var(request: S, context: ServicerContext) -> S:
+        # contextvars are per call, even though no task is made for calls that do not suspend.
+        before = _request_var.get()
+        _request_var.set(request.value)
+        if request.value.endswith("suspend"):
+            await asyncio.sleep(0)
+        assert _request_var.get() == request.value
+        return S(value=before)
+
+    async def main() -> None:
+        server = AsyncServer(context=zctx)
+        server.add_method(AS_TASK, as_task)
+        server.add_method(TIMES_OUT, times_out)
+        server.add_method(GROUP, group)
+        server.add_method(VAR, var)
+        bound = server.bind(endpoint)
+        await server.start()
+        try:
+            async with AsyncChannel(bound, context=zctx) as ch:
+                for value in ("now", "suspend", "now"):
+                    assert (await ch.unary(AS_TASK, S(value=value), timeout=5)).value == "ok"
+                assert (await ch.unary(TIMES_OUT, S(), timeout=5)).value == "timed out"
+                assert (await ch.unary(GROUP, S(), timeout=5)).value == "ab"
+                for value in ("1", "2-suspend", "3", "4-suspend"):
+                    assert (await ch.unary(VAR, S(value=value), timeout=5)).value == "unset"
+                replies = await asyncio.gather(*(ch.unary(VAR, S(value=f"{i}-suspend"), timeout=5) for i in range(20)))
+                assert {r.value for r in replies} == {"unset"}
+        finally:
+            await server.stop()
+        # stop() leaves no task behind (the parked task that adopts suspended handlers included).
+        assert [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "_adopt"] == []  # type: ignore[union-attr]
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
+SLEEPY = MethodDescriptor.for_messages("test.Fast/Sleepy", "unary", S, S)
+
+
+def test_cancel_read_with_its_request_reaches_a_suspended_handler(zctx: zmq.Context[Any], endpoint: str) -> None:
+    # One message carries a REQUEST and the CANCEL of the same call, so the server reads both in
+    # one callback: the handler's first step runs at once and suspends (adopted by a task), then
+    # the CANCEL cancels that task. The handler must see CancelledError, as any task would.
+    #
+    #   DEALER --[REQUEST 7, payload, CANCEL 7, ""]--> AsyncServer: step 1 of Sleepy (sleep 5 s)
+    #                                                   CANCEL 7 -> the handler's task is cancelled
+    seen: asyncio.Queue[str] | None = None
+
+    async def sleepy(request: S, context: ServicerContext) -> S:
+        assert seen is not None
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            seen.put_nowait("cancelled")
+            raise
+        seen.put_nowait("finished")
+        return S()
+
+    async def main() -> None:
+        nonlocal seen
+        seen = asyncio.Queue()
+        server = AsyncServer(context=zctx)
+        server.add_method(SLEEPY, sleepy)
+        bound = server.bind(endpoint)
+        await server.start()
+        dealer = zctx.socket(zmq.DEALER)
+        try:
+            dealer.connect(bound)
+            request = P.encode_request(7, int(P.Flag.HAS_MESSAGE | P.Flag.END), 0, SLEEPY.path_bytes, None)
+            cancel = P.encode_simple(int(P.Kind.CANCEL), 0, 7, None)
+            dealer.send_multipart([request, S(value="x").SerializeToString(), cancel, b""])
+            assert await asyncio.wait_for(seen.get(), 3) == "cancelled"
+        finally:
+            dealer.close(linger=0)
+            await server.stop()
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
+def test_async_channel_lone_and_concurrent_callers(zctx: zmq.Context[Any], server: ServerHandle) -> None:
+    # A lone caller sends at once and is resumed by the reader; concurrent callers still batch.
+    async def main() -> None:
+        async with AsyncChannel(server.endpoint, context=zctx) as ch:
+            for i in range(50):
+                assert (await ch.unary(kit.UNARY, S(value=str(i)), timeout=5)).value == str(i)
+            replies = await asyncio.gather(*(ch.unary(kit.UNARY, S(value=str(i)), timeout=5) for i in range(100)))
+            assert [r.value for r in replies] == [str(i) for i in range(100)]
+            other = asyncio.ensure_future(asyncio.sleep(0.01, "other"))
+            assert (await ch.unary(kit.UNARY, S(value="x"), timeout=5)).value == "x"
+            assert await other == "other"
+
+    asyncio.run(asyncio.wait_for(main(), 20))
