@@ -11,7 +11,7 @@ const REPO = path.join(__dirname, "../..");
 test.each(["ipc", "tcp"])("npm run demo works over %s", (transport) => {
   const r = spawnSync(path.join(REPO, "node_modules/.bin/tsx"), [path.join(REPO, "examples/game/main.ts")], {
     cwd: REPO, encoding: "utf8", timeout: 60000,
-    env: { ...process.env, DEMO_SECONDS: "1", DEMO_TRANSPORT: transport },
+    env: { ...process.env, DEMO_SECONDS: "2", DEMO_TRANSPORT: transport },
   });
   expect(r.stderr).not.toContain("demo failed");
   expect(r.stdout).toMatch(/t=1s {2}evaluate: [\d,]+ calls\/s {2}p50 \d+ µs {2}p99 \d+ µs/);
