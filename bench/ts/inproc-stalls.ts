@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     },
   };
   for (const call of Object.values(impls)) for (let i = 0; i < 2000; i++) await call();
-  const rows = Object.keys(impls).map((name) => ({ name, us: [] as number[], slow: [] as Array<{ t: number; us: number }> }));
+  const rows = Object.keys(impls).map((name) => ({ name, us: [] as number[], slow: [] as Array<{ t: number; us: number; c: number }> }));
   gcs.length = 0;
   for (let r = 0; r < rounds; r++) {
     for (const [i, call] of Object.values(impls).entries()) {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         await call();
         const us = (performance.now() - t0) * 1000;
         row.us.push(us);
-        if (us > 200) row.slow.push({ t: t0, us });
+        if (us > 200) row.slow.push({ t: t0, us, c });
       }
     }
   }
@@ -78,6 +78,10 @@ async function main(): Promise<void> {
       `${row.name.padEnd(9)} p50 ${q(0.5)} µs, p99 ${q(0.99)}, p999 ${q(0.999)}; calls > 200 µs: ${row.slow.length}, ` +
         `during a GC pause: ${during}, during or up to ${AFTER_GC_MS} ms after one: ${after}`,
     );
+  }
+  // PZ_STALLS_LIST=1: each slow call's duration and its index in its block of 500 (after the other row's block).
+  if (process.env["PZ_STALLS_LIST"] === "1") {
+    for (const row of rows) console.log(row.name, row.slow.map((x) => `${x.us.toFixed(0)}@${x.c}`).join(" "));
   }
   const ms = gcs.map((g) => g.ms).sort((a, b) => a - b);
   console.log(`${gcs.length} GCs during the timed calls, median ${(ms[ms.length >> 1] ?? 0).toFixed(2)} ms, max ${(ms[ms.length - 1] ?? 0).toFixed(2)} ms`);

@@ -6,7 +6,7 @@
  * the aliasing rules of decoded `bytes` fields hold.
  */
 import { BinaryReader, BinaryWriter } from "protozmq";
-import { LARGE } from "../../../runtime/ts/src/codec/writer";
+import { LARGE, POOL_MAX } from "../../../runtime/ts/src/codec/writer";
 import { Scalars } from "../../../generated/ts/scalars/scalars";
 import { Lists } from "../../../generated/ts/repeated/repeated";
 
@@ -93,6 +93,33 @@ describe("encode of large messages", () => {
     // The writer goes on working with its new buffer.
     w.uint32(150);
     expect(Buffer.from(w.finish()).toString("hex")).toBe("9601");
+  });
+});
+
+describe("encode of small messages (views into a shared slab)", () => {
+  test("each result is exact and the caller's: later encodes and writes to neighbours never change it", () => {
+    // 3,000 results of 1..2,100 bytes cross many slab boundaries and the POOL_MAX edge.
+    const sizes = Array.from({ length: 3000 }, (_, i) => 1 + ((i * 7919) % (POOL_MAX + 52)));
+    const outs = sizes.map((n, i) => Scalars.encode(Scalars.create({ bytesValue: pattern(n, i) })));
+    const snapshots = outs.map((o) => Buffer.from(o));
+    for (const o of outs) o.fill(0xaa, 0, 1); // each result is writable without touching the others
+    outs.forEach((o, i) => {
+      expect(Object.getPrototypeOf(o)).toBe(Uint8Array.prototype);
+      expect(o.byteLength).toBe(snapshots[i]!.length);
+      expect(Buffer.from(o.subarray(1)).equals(snapshots[i]!.subarray(1))).toBe(true);
+      expect(Buffer.from(snapshots[i]!).equals(Buffer.from(field15(pattern(sizes[i]!, i))))).toBe(true);
+    });
+  });
+
+  test("finish() also returns an exact copy the writer no longer touches", () => {
+    const w = new BinaryWriter(16);
+    w.bytes(pattern(100, 7));
+    const a = w.finish();
+    w.reset();
+    w.bytes(pattern(100, 8));
+    const b = w.finish();
+    expect(Buffer.from(a).equals(Buffer.from(field15(pattern(100, 7))).subarray(1))).toBe(true);
+    expect(Buffer.from(b).equals(Buffer.from(field15(pattern(100, 8))).subarray(1))).toBe(true);
   });
 });
 

@@ -151,7 +151,8 @@ export function enumType<E extends number>(
 
 /**
  * A scratch writer shared by top-level `encode()` calls: one buffer grows to the largest message
- * size seen and is reused, so encoding allocates only the exact-size result. Re-entrant use (a
+ * size seen and is reused, so encoding allocates only the exact-size result (for results up to
+ * 2 KiB, not even that: a view carved from a shared slab, see `copyOut` in writer.ts). Re-entrant use (a
  * getter that encodes while being encoded) gets a fresh writer. A large result (64 KiB or more)
  * is the writer's buffer itself, handed over rather than copied ({@link BinaryWriter.takeOutput}):
  * a 1 MiB `bytes` field is then copied once on encode, into the output.
