@@ -63,6 +63,7 @@ _REQUEST_PACK: Final = P._REQUEST_HEAD.pack
 _BARE_UNPACK: Final = P._TRAILERS_BARE.unpack_from
 _UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
 _END_MSG: Final = _UNARY_FLAGS  # the flags of a unary reply: END | HAS_MESSAGE
+_MAX_U32: Final = P.MAX_U32
 
 
 class _Token:
@@ -186,9 +187,12 @@ class SyncClientCore(ClientCore):
             assert isinstance(item, (bytes, Outcome))
             return item
 
-    def _unary_alone(self, method: MethodDescriptor[Any, Any], data: bytes) -> bytes | _SyncCall | None:
-        """A unary call without deadline or metadata when the role is free: the general path's
-        steps for the usual case (send, one poll, one reply), in one frame.
+    def _unary_alone(
+        self, method: MethodDescriptor[Any, Any], data: bytes, timeout: float | None, deadline: float | None
+    ) -> bytes | _SyncCall | None:
+        """A unary call without metadata when the role is free: the general path's steps for the
+        usual case (send, one poll, one reply), in one frame. ``deadline`` is ``time.monotonic()
+        + timeout``, computed by the caller (None: no deadline).
 
         Returns the response message; or the call, holding the role, for ``_next_item`` to go
         on with as usual when anything else happens (a refused send, a wake-up, another call's
@@ -200,6 +204,11 @@ class SyncClientCore(ClientCore):
             or self._state == DISCONNECTED or len(data) >= _COPY_THRESHOLD or len(data) > self._max_message_bytes
         ):
             return None
+        timeout_ms = 0
+        if timeout is not None:
+            timeout_ms = ceil_ms(timeout)
+            if timeout <= 0 or timeout_ms > _MAX_U32:
+                return None  # (the general path fails it at once, or clamps it)
         call = _SyncCall(self._new_id(), method)
         with self._mu:
             if self._reader is not None:
@@ -212,7 +221,7 @@ class SyncClientCore(ClientCore):
                 self._hand_off()
             raise
         path = method.path_bytes
-        header = _REQUEST_PACK(1, 1, _UNARY_FLAGS, call.call_id, 0, len(path)) + path
+        header = _REQUEST_PACK(1, 1, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
         sock = self._sock
         try:
             try:
@@ -227,14 +236,22 @@ class SyncClientCore(ClientCore):
             # look at what would need this thread (see _serve).
             items = self._lead_items
             while True:
+                wait = -1
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return call  # _next_item ends it with DEADLINE_EXCEEDED
+                    wait = ceil_ms(left)
                 self._idle = True
                 if self._outbox or self._closing or self._lost:
                     self._idle = False
                     return call  # a follower's packets, close, a lost connection: as usual
-                events = _zmq_poll(items, -1)
+                events = _zmq_poll(items, wait)
                 self._idle = False
                 if len(events) == 1 and events[0][0] is sock:
                     break
+                if not events:
+                    continue  # the deadline (checked at the top)
                 self._waker.clear()  # woken: look again (a wake-up can also be stale)
                 if len(events) == 2:
                     break  # and the reply (or another call's packet) is there

@@ -148,16 +148,16 @@ class Channel(SyncClientCore):
             print(info.trailers.get("x-cost"))
         """
         data = method.request_serializer(request)
+        deadline = None if timeout is None else time.monotonic() + timeout
         got = None
-        if timeout is None and metadata is None and not with_call:
+        if metadata is None and not with_call:
             # A sequential caller's usual call, in one piece (see _unary_alone).
-            got = self._unary_alone(method, data)
+            got = self._unary_alone(method, data, timeout, deadline)
             if type(got) is bytes:
                 try:
                     return method.response_deserializer(got)
                 except Exception as e:
                     raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
-        deadline = None if timeout is None else time.monotonic() + timeout
         if got is None:
             # No kick: this thread sends the REQUEST itself if the socket is free (see _next_item).
             call = self._start(method, _UNARY_FLAGS, data, timeout, metadata, kick=False)
