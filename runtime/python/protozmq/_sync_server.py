@@ -359,10 +359,15 @@ class SyncServerCore(ServerCore):
         finally:
             self._note_cost(ctx, spent if spent >= 0 else time.perf_counter() - t0)
             self._inline_runs += 1
-            with self._role_lock:
+            if self._running_inline is ctx:
+                with self._role_lock:
+                    moved = self._thread is not threading.current_thread()
+                    if not moved:
+                        self._running_inline = None  # (after a take-over it is the new thread's)
+            else:
+                # _reply released ctx (under the lock), or a take-over did: no take-over can come
+                # now (it needs _running_inline to be ctx), and one that came changed _thread.
                 moved = self._thread is not threading.current_thread()
-                if not moved:
-                    self._running_inline = None  # (after a take-over it is the new thread's)
             if moved:
                 raise _RoleMoved
 
