@@ -11,8 +11,9 @@ sequential calls, a raw pyzmq DEALER against the echo and a blocking ``Channel``
 runtime's ``Server`` (``bench.Echo/Echo``, a ``BytesValue`` of ``--size`` bytes, decoded and
 re-encoded by the server), and reports per row: p50, p99, and CPU seconds per call of the client
 process (``time.process_time``: every thread, the libzmq I/O thread included) and of the server
-process (utime + stime from ``/proc/<pid>/stat``, 10 ms ticks, so only meaningful over thousands
-of calls). CPU time is the noise-robust figure: other processes on the machine stretch wall time,
+process (``/proc/<pid>/task/*/schedstat``, nanoseconds), and the two shares that the runtime's
+Python code can change: the calling thread (``time.thread_time``) and the server's Python threads
+(all but libzmq's ``ZMQbg/...`` threads). CPU time is the noise-robust figure: other processes on the machine stretch wall time,
 not the work done per call. The summary is the median over rounds of each figure.
 
 ::
@@ -65,10 +66,26 @@ def serve(kind: str, endpoint: str) -> None:
     server.stop()
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds of process ``pid``: (all threads, its Python threads only).
+
+    From ``/proc/<pid>/task/*/schedstat`` (nanoseconds on the CPU), not ``/proc/<pid>/stat``'s
+    10 ms ticks; libzmq's own threads are the ones named ``ZMQbg/...``.
+    """
+    total = py = 0
+    base = f"/proc/{pid}/task"
+    for tid in os.listdir(base):
+        try:
+            with open(f"{base}/{tid}/schedstat") as f:
+                ns = int(f.read().split()[0])
+            with open(f"{base}/{tid}/comm") as f:
+                zmq_thread = f.read().startswith("ZMQbg")
+        except OSError:  # the thread ended
+            continue
+        total += ns
+        if not zmq_thread:
+            py += ns
+    return total / 1e9, py / 1e9
 
 
 def client(args: argparse.Namespace) -> None:
@@ -84,39 +101,43 @@ def client(args: argparse.Namespace) -> None:
     dealer.linger = 0
     dealer.connect(args.raw_endpoint)
     channel = Channel(args.pz_endpoint)
-    clock, cpu = time.perf_counter, time.process_time
-    totals = {"raw": [0.0, 0.0, 0], "pz": [0.0, 0.0, 0]}  # client cpu, server cpu, calls
+    clock, cpu, tcpu = time.perf_counter, time.process_time, time.thread_time
+    # client cpu, server cpu, calls, the calling thread's cpu, the server's Python threads' cpu
+    totals = {"raw": [0.0, 0.0, 0, 0.0, 0.0], "pz": [0.0, 0.0, 0, 0.0, 0.0]}
+
+    def account(name: str, n: int, pid: int, s0: tuple[float, float], c0: float, t0: float) -> None:
+        s1 = cpu_seconds(pid)
+        t = totals[name]
+        t[0] += cpu() - c0
+        t[1] += s1[0] - s0[0]
+        t[2] += n
+        t[3] += tcpu() - t0
+        t[4] += s1[1] - s0[1]
 
     def raw(n: int) -> list[float]:
         out = []
-        s0, c0 = cpu_seconds(args.raw_pid), cpu()
+        s0, c0, tt0 = cpu_seconds(args.raw_pid), cpu(), tcpu()
         for _ in range(n):
             t0 = clock()
             dealer.send(payload)
             dealer.recv()
             out.append(clock() - t0)
-        t = totals["raw"]
-        t[0] += cpu() - c0
-        t[1] += cpu_seconds(args.raw_pid) - s0
-        t[2] += n
+        account("raw", n, args.raw_pid, s0, c0, tt0)
         return out
 
     def pz(n: int) -> list[float]:
         out = []
-        s0, c0 = cpu_seconds(args.pz_pid), cpu()
+        s0, c0, tt0 = cpu_seconds(args.pz_pid), cpu(), tcpu()
         for _ in range(n):
             t0 = clock()
             channel.unary(method, request)
             out.append(clock() - t0)
-        t = totals["pz"]
-        t[0] += cpu() - c0
-        t[1] += cpu_seconds(args.pz_pid) - s0
-        t[2] += n
+        account("pz", n, args.pz_pid, s0, c0, tt0)
         return out
 
     raw(500)
     pz(500)
-    totals = {"raw": [0.0, 0.0, 0], "pz": [0.0, 0.0, 0]}
+    totals = {"raw": [0.0, 0.0, 0, 0.0, 0.0], "pz": [0.0, 0.0, 0, 0.0, 0.0]}
     samples: dict[str, list[float]] = {"raw": [], "pz": []}
     for i in range(args.calls // args.block):
         for name, run in ((("raw", raw), ("pz", pz)) if i % 2 else (("pz", pz), ("raw", raw))):
@@ -125,9 +146,10 @@ def client(args: argparse.Namespace) -> None:
     dealer.close(0)
     out: dict[str, float] = {}
     for name, xs in samples.items():
-        c, s, n = totals[name]
+        c, s, n, ct, sp = totals[name]
         out.update({f"{name}_p50": statistics.median(xs), f"{name}_p99": statistics.quantiles(xs, n=100)[98],
-                    f"{name}_client_cpu": c / n, f"{name}_server_cpu": s / n})
+                    f"{name}_client_cpu": c / n, f"{name}_server_cpu": s / n,
+                    f"{name}_client_thread": ct / n, f"{name}_server_py": sp / n})
     print(json.dumps(out))
 
 
@@ -221,7 +243,9 @@ def run(args: argparse.Namespace) -> None:
         ratio = statistics.median(x["pz_p50"] / x["raw_p50"] for x in xs)
         print(f"  {version}: p50 {ratio:.2f}x raw ({med('pz_p50') * 1e6:.1f} vs {med('raw_p50') * 1e6:.1f} µs); "
               f"CPU/call client {med('pz_client_cpu') * 1e6:.1f} µs (raw {med('raw_client_cpu') * 1e6:.1f}), "
-              f"server {med('pz_server_cpu') * 1e6:.1f} µs (raw {med('raw_server_cpu') * 1e6:.1f})")
+              f"server {med('pz_server_cpu') * 1e6:.1f} µs (raw {med('raw_server_cpu') * 1e6:.1f}); "
+              f"calling thread {med('pz_client_thread') * 1e6:.1f} µs (raw {med('raw_client_thread') * 1e6:.1f}), "
+              f"server Python threads {med('pz_server_py') * 1e6:.1f} µs (raw {med('raw_server_py') * 1e6:.1f})")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ _F_END: Final = 0x1
 _F_HAS_MESSAGE: Final = 0x2
 _F_ONEWAY: Final = 0x10
 _FIXED_UNPACK: Final = P._FIXED.unpack_from
+#: A TRAILERS header without status message, details or metadata: fixed part, status, two lengths.
+_BARE_UNPACK: Final = P._TRAILERS_BARE.unpack_from
+_F_END_MSG: Final = _F_END | _F_HAS_MESSAGE
 _REQUEST_PACK: Final = P._REQUEST_HEAD.pack
 _OK: Final = StatusCode.OK
 _ZERO8: Final = bytes(8)
@@ -393,6 +396,20 @@ class ClientCore:
                 self._drop(bad)
                 return
         calls = self._calls
+        if n == 2 and len(frames[0]) == 18:
+            # The usual reply: one bare TRAILERS OK (no status message, details or metadata)
+            # with the response, read with one unpack. Anything else takes the loop below.
+            version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frames[0], 0)
+            if version == 1 and kind == _TRAILERS and flags == _F_END_MSG and not (status or mlen or dlen):
+                msg = frames[1]
+                call = calls.get(cid)
+                if call is not None and len(msg) <= self._max_message_bytes:
+                    # _finish, inlined. Whoever pops the call ends it (another thread may just
+                    # have, for its deadline or a cancel).
+                    if calls.pop(cid, None) is not None:
+                        call.finished = True
+                        call.on_finish(Outcome(_OK, "", None, call.headers, None, msg))
+                    return
         for i in range(0, n, 2):
             header = frames[i]
             version, kind, flags, cid = _FIXED_UNPACK(header, 0)

@@ -43,8 +43,10 @@ from typing import Any, Final
 
 import zmq
 
-from ._client import ClientCall, ClientCore, Outcome
-from ._transport import Poll, Waker, ceil_ms, recv_frames
+from . import protocol as P
+from ._client import DISCONNECTED, ClientCall, ClientCore, Outcome
+from ._transport import NOBLOCK, Poll, Waker, ceil_ms, recv_frames
+from .method import MethodDescriptor
 from .status import StatusCode
 from .stream import _SyncCall
 
@@ -54,6 +56,14 @@ _POLLIN: Final = int(zmq.POLLIN)
 _POLLOUT: Final = int(zmq.POLLOUT)
 _READ_BATCH: Final = 1024  # messages read in a row before flushing again, so sends are not starved
 _zmq_poll: Final[Any] = zmq.backend.zmq_poll  # (the backend's: zmq.Poller rebuilds its item list per call)
+_send: Final = zmq.backend.Socket.send
+_MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
+_COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
+_REQUEST_PACK: Final = P._REQUEST_HEAD.pack
+_BARE_UNPACK: Final = P._TRAILERS_BARE.unpack_from
+_UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
+_END_MSG: Final = _UNARY_FLAGS  # the flags of a unary reply: END | HAS_MESSAGE
+_MAX_U32: Final = P.MAX_U32
 
 
 class _Token:
@@ -141,7 +151,15 @@ class SyncClientCore(ClientCore):
                 finally:
                     with self._mu:
                         self._hand_off()
-                if q.empty() and deadline is not None and time.monotonic() >= deadline:
+                if not q.empty():
+                    # Our item, the usual way out. We led, so we are not listed as a follower,
+                    # and the hand-off above made someone else (or nobody) the reader.
+                    item = q.get_nowait()
+                    if item is not _LEAD:
+                        assert isinstance(item, (bytes, Outcome))
+                        return item
+                    continue
+                if deadline is not None and time.monotonic() >= deadline:
                     self._abandon(call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
                 continue
             # Follower: our packets may sit in the outbox; a sleeping reader must send them.
@@ -168,6 +186,99 @@ class SyncClientCore(ClientCore):
             self._stop_following(call)
             assert isinstance(item, (bytes, Outcome))
             return item
+
+    def _unary_alone(
+        self, method: MethodDescriptor[Any, Any], data: bytes, timeout: float | None, deadline: float | None
+    ) -> bytes | _SyncCall | None:
+        """A unary call without metadata when the role is free: the general path's steps for the
+        usual case (send, one poll, one reply), in one frame. ``deadline`` is ``time.monotonic()
+        + timeout``, computed by the caller (None: no deadline).
+
+        Returns the response message; or the call, holding the role, for ``_next_item`` to go
+        on with as usual when anything else happens (a refused send, a wake-up, another call's
+        packet, a reply that is not a bare OK); or None, having done nothing, when the role is
+        taken or the channel is not in its usual state.
+        """
+        if (
+            self._reader is not None or self._outbox or self._stalled is not None or self._lost
+            or self._state == DISCONNECTED or len(data) >= _COPY_THRESHOLD or len(data) > self._max_message_bytes
+        ):
+            return None
+        timeout_ms = 0
+        if timeout is not None:
+            timeout_ms = ceil_ms(timeout)
+            if timeout <= 0 or timeout_ms > _MAX_U32:
+                return None  # (the general path fails it at once, or clamps it)
+        call = _SyncCall(self._new_id(), method)
+        with self._mu:
+            if self._reader is not None:
+                return None
+            self._reader = call
+        try:
+            self._register(call)  # (raises when closing)
+        except BaseException:
+            with self._mu:
+                self._hand_off()
+            raise
+        path = method.path_bytes
+        header = _REQUEST_PACK(1, 1, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
+        sock = self._sock
+        try:
+            try:
+                _send(sock, header, _MORE)
+                _send(sock, data, NOBLOCK)
+            except zmq.ZMQError:
+                # Refused (no server yet, the HWM, closing): _flush decides what that means.
+                self._outbox.append((call, header, data))
+                return call
+            call.sent = True
+            # _serve's wait, for the case of nothing else to watch: "asleep" first, then the last
+            # look at what would need this thread (see _serve).
+            items = self._lead_items
+            while True:
+                wait = -1
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return call  # _next_item ends it with DEADLINE_EXCEEDED
+                    wait = ceil_ms(left)
+                self._idle = True
+                if self._outbox or self._closing or self._lost:
+                    self._idle = False
+                    return call  # a follower's packets, close, a lost connection: as usual
+                events = _zmq_poll(items, wait)
+                self._idle = False
+                if len(events) == 1 and events[0][0] is sock:
+                    break
+                if not events:
+                    continue  # the deadline (checked at the top)
+                self._waker.clear()  # woken: look again (a wake-up can also be stale)
+                if len(events) == 2:
+                    break  # and the reply (or another call's packet) is there
+            try:
+                frames = recv_frames(sock)
+            except zmq.Again:  # pragma: no cover - only this thread reads
+                return call
+            if len(frames) == 2 and len(frames[0]) == 18:
+                version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frames[0], 0)
+                if (
+                    cid == call.call_id and version == 1 and kind == 3 and flags == _END_MSG
+                    and not (status or mlen or dlen) and len(frames[1]) <= self._max_message_bytes
+                    and self._calls.pop(cid, None) is not None
+                ):
+                    call.finished = True
+                    with self._mu:
+                        self._hand_off()
+                    return frames[1]
+            self._on_frames(frames)
+            return call
+        except BaseException:
+            # KeyboardInterrupt, or an exception a signal handler raised in poll: as _next_item.
+            self._idle = False
+            self._interrupted(call)
+            with self._mu:
+                self._hand_off()
+            raise
 
     def _interrupted(self, call: _SyncCall) -> None:
         """This thread stops waiting for ``call`` on an exception: end it (CANCEL to the server)."""

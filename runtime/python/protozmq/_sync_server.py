@@ -45,6 +45,7 @@ from typing import Any, Final, TypeVar
 
 import zmq
 
+from . import protocol as P
 from ._server import CALL_ENDED, END_OF_STREAM, ServerCore
 from ._transport import LOG, NOBLOCK, Poll, Waker, close_socket, recv_frames
 from .context import ServicerContext
@@ -61,6 +62,9 @@ _set: Final = zmq.backend.Socket.set
 _send: Final = zmq.backend.Socket.send
 _MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
 _COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
+#: TRAILERS OK with the response and nothing else (PZMQ/1 5.3): version 1, kind 3, END |
+#: HAS_MESSAGE, call id, status 0, empty status message and details.
+_OK_REPLY_PACK: Final = P._TRAILERS_BARE.pack
 
 #: Routing id of the internal wake-up DEALER (user routing ids may not start with 0x00; this one
 #: starts with 0xff so that it is also unlikely to be chosen by a client).
@@ -327,16 +331,43 @@ class SyncServerCore(ServerCore):
                 self._complete(ctx, StatusCode.INTERNAL, f"response does not serialize: {e}")
                 return
             spent = time.perf_counter() - t0
-            self._complete(ctx, _OK, payload=data)
+            if (
+                ctx._trailers is None
+                and (ctx._headers is None or ctx._headers_sent)
+                and not ctx._oneway
+                and len(data) <= self._max_message_bytes
+            ):
+                # _complete for the usual reply (OK, no headers or trailers left to send): the
+                # same claim, one pack for the header, the hooks only when they have work.
+                key = ctx._key
+                with self._lock:
+                    claimed = not ctx._ended and self._calls.get(key) is ctx
+                    if claimed:
+                        del self._calls[key]
+                        ctx._ended = True
+                if claimed:
+                    ctx._headers_sent = True
+                    self._reply(ctx, _OK_REPLY_PACK(1, 3, 3, ctx._call_id, 0, 0, 0), data)
+                    if ctx._callbacks is not None:
+                        ctx._fire_callbacks()
+                    if self._draining:
+                        self._call_ended()
+            else:
+                self._complete(ctx, _OK, payload=data)
         except Exception as e:
             self._complete_error(ctx, e)
         finally:
             self._note_cost(ctx, spent if spent >= 0 else time.perf_counter() - t0)
             self._inline_runs += 1
-            with self._role_lock:
+            if self._running_inline is ctx:
+                with self._role_lock:
+                    moved = self._thread is not threading.current_thread()
+                    if not moved:
+                        self._running_inline = None  # (after a take-over it is the new thread's)
+            else:
+                # _reply released ctx (under the lock), or a take-over did: no take-over can come
+                # now (it needs _running_inline to be ctx), and one that came changed _thread.
                 moved = self._thread is not threading.current_thread()
-                if not moved:
-                    self._running_inline = None  # (after a take-over it is the new thread's)
             if moved:
                 raise _RoleMoved
 

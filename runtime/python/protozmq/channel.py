@@ -149,8 +149,21 @@ class Channel(SyncClientCore):
         """
         data = method.request_serializer(request)
         deadline = None if timeout is None else time.monotonic() + timeout
-        # No kick: this thread sends the REQUEST itself if the socket is free (see _next_item).
-        call = self._start(method, _UNARY_FLAGS, data, timeout, metadata, kick=False)
+        got = None
+        if metadata is None and not with_call:
+            # A sequential caller's usual call, in one piece (see _unary_alone).
+            got = self._unary_alone(method, data, timeout, deadline)
+            if type(got) is bytes:
+                try:
+                    return method.response_deserializer(got)
+                except Exception as e:
+                    raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
+        if got is None:
+            # No kick: this thread sends the REQUEST itself if the socket is free (see _next_item).
+            call = self._start(method, _UNARY_FLAGS, data, timeout, metadata, kick=False)
+        else:
+            assert isinstance(got, _SyncCall)
+            call = got  # holding the role: _next_item leads
         item = self._next_item(call, deadline)
         if type(item) is Outcome and item.code is _OK and item.payload is not None and not with_call:
             # The usual reply, one TRAILERS with the response: skip the general bookkeeping.

@@ -321,3 +321,155 @@ def test_async_channel_lone_and_concurrent_callers(zctx: zmq.Context[Any], serve
             assert await other == "other"
 
     asyncio.run(asyncio.wait_for(main(), 20))
+
+
+# -- Channel: a lone caller's unary call without metadata (_unary_alone) ------------------------------
+#
+#   caller A (lone)                       caller B                       DEALER
+#     send REQUEST a  --------------------------------------------------->
+#     poll [DEALER, waker]                outbox += REQUEST b, wake A
+#     woken: on as leader (_next_item)    (follows)
+#     send REQUEST b  --------------------------------------------------->
+#     recv TRAILERS b, queue it to B  <------------------------------------
+#     recv TRAILERS a  <---------------------------------------------------
+
+
+def _count_alone(channel: Channel) -> list[str]:
+    """Record what each _unary_alone call returned: "reply", "general" (the call goes on as
+    usual) or "skipped"."""
+    seen: list[str] = []
+    inner = channel._unary_alone
+
+    def counted(*args: Any) -> Any:
+        got = inner(*args)
+        seen.append("reply" if type(got) is bytes else "skipped" if got is None else "general")
+        return got
+
+    channel._unary_alone = counted  # type: ignore[method-assign]
+    return seen
+
+
+def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - checked by the test
+            out["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)  # a hang fails the test's join, not the run
+    t.start()
+    return t, out
+
+
+def test_lone_caller_takes_the_one_piece_path(channel: Channel) -> None:
+    # Big answers a bare OK (no headers, no trailers): the usual reply, taken in one piece once
+    # connected (the first call may wait for the connection on the general path).
+    assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""
+    seen = _count_alone(channel)
+    for i in range(20):
+        assert channel.unary(kit.BIG, S(value=str(i))).value == "x" * i
+    assert seen == ["reply"] * 20
+    # Other replies go on through the general path, with the same results as with a deadline:
+    # trailers, an error status with details, a crash, a reply of several fragments.
+    assert channel.unary(kit.UNARY, S(value="u")).value == "u"
+    _, info = channel.unary(kit.UNARY, S(value="u"), with_call=True)
+    assert info.trailers.get("x-method") == "test.Echo/Unary"
+    with pytest.raises(RpcError) as err:
+        channel.unary(kit.FAIL, S(value="9|nope"))
+    assert err.value.code is StatusCode.FAILED_PRECONDITION and err.value.message == "nope"
+    assert err.value.trailers is not None and err.value.trailers.get("x-reason") == "asked"
+    with pytest.raises(RpcError) as crash:
+        channel.unary(kit.CRASH, S(value="boom"))
+    assert crash.value.code is StatusCode.UNKNOWN
+    assert len(channel.unary(kit.BIG, S(value="200000")).value) == 200000
+    assert seen[20:] == ["general", "general", "general", "reply"]  # (with_call: not tried)
+    # A deadline: the same path. Metadata: the general path from the start.
+    assert channel.unary(kit.BIG, S(value="2"), timeout=5).value == "xx"
+    assert seen[-1] == "reply"
+    _, info = channel.unary(kit.UNARY, S(value="m"), metadata={"x-k": "v"}, with_call=True)
+    assert info.headers.get("x-k") == "v"
+    assert channel.unary(kit.UNARY, S(value="m"), metadata={"x-k": "v"}).value == "m"
+    assert len(seen) == 25
+    assert channel.unary(kit.BIG, S(value="1")).value == "x"
+    assert seen[-1] == "reply"
+
+
+def test_lone_caller_deadline(channel: Channel) -> None:
+    # The one-piece path's wait ends at the deadline; the call fails DEADLINE_EXCEEDED on time
+    # and the channel works on (the late reply is ignored).
+    assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""  # connected
+    seen = _count_alone(channel)
+    start = time.monotonic()
+    with pytest.raises(RpcError) as err:
+        channel.unary(kit.SLEEP, S(value="0.5"), timeout=0.1)
+    assert err.value.code is StatusCode.DEADLINE_EXCEEDED
+    assert 0.09 < time.monotonic() - start < 0.45
+    assert seen == ["general"]
+    assert channel.unary(kit.BIG, S(value="4"), timeout=5).value == "xxxx"
+    _role_released(channel)
+
+
+def _role_released(channel: Channel) -> None:
+    # (The channel's I/O thread may hold the role a moment longer, e.g. while the late reply of
+    # an abandoned call can still come: it lets go once no call is open.)
+    deadline = time.monotonic() + 2
+    while channel._reader is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert channel._reader is None
+
+
+def test_lone_caller_is_woken_for_a_follower(channel: Channel, server: ServerHandle) -> None:
+    # A waits in the one-piece path's poll for Sleep(0.6); B's REQUEST must go out at once (A
+    # is woken to send it), so B is answered long before A.
+    assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""  # connected
+    seen = _count_alone(channel)
+    t, out = _in_thread(lambda: channel.unary(kit.SLEEP, S(value="0.6")))
+    assert server.rec.sleep_started.wait(3)
+    start = time.monotonic()
+    assert channel.unary(kit.UNARY, S(value="b"), timeout=5).value == "b"
+    assert time.monotonic() - start < 0.4
+    t.join(5)
+    assert not t.is_alive()
+    assert out["value"].value == "slept"
+    # A was woken out of the one-piece path and went on as leader; B found the role taken.
+    assert sorted(seen[:2]) == ["general", "skipped"]
+    assert channel.unary(kit.BIG, S(value="3")).value == "xxx"
+    assert seen[-1] == "reply"
+
+
+def test_lone_caller_fails_on_close(channel: Channel, server: ServerHandle) -> None:
+    t, out = _in_thread(lambda: channel.unary(kit.SLEEP, S(value="5")))
+    assert server.rec.sleep_started.wait(3)
+    start = time.monotonic()
+    channel.close()
+    t.join(3)
+    assert not t.is_alive(), "the lone caller hung in close()"
+    assert isinstance(out.get("error"), RpcError) and out["error"].code is StatusCode.CANCELLED
+    assert time.monotonic() - start < 2.0
+    with pytest.raises(RpcError) as err:
+        channel.unary(kit.UNARY, S())
+    assert err.value.code is StatusCode.CANCELLED
+
+
+def test_lone_callers_from_many_threads(channel: Channel) -> None:
+    # Threads race for the role: some take the one-piece path, others follow; all get their
+    # own replies, and the channel ends with nobody holding the role.
+    errors: list[BaseException] = []
+
+    def calls(n: int) -> None:
+        try:
+            for i in range(100):
+                assert channel.unary(kit.UNARY, S(value=f"{n}-{i}")).value == f"{n}-{i}"
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=calls, args=(n,), daemon=True) for n in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(20)
+    assert not any(th.is_alive() for th in threads)
+    assert not errors
+    _role_released(channel)

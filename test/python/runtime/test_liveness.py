@@ -170,3 +170,35 @@ def test_dead_server_fails_every_waiting_thread(
     with pytest.raises(RpcError) as again:
         channel.unary(kit.UNARY, S(), timeout=5)
     assert again.value.code is StatusCode.UNAVAILABLE
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGSTOP"])
+def test_dead_server_fails_a_lone_caller_without_deadline(
+    server_proc: tuple[subprocess.Popen[str], str], make_channel: Callable[..., Channel], how: str
+) -> None:
+    # A lone caller without a deadline waits for its reply in Channel's one-piece unary path
+    # (_unary_alone): the lost connection must still reach it. Run in a thread so a hang fails
+    # the test instead of blocking it.
+    import threading
+
+    proc, endpoint = server_proc
+    channel = make_channel(endpoint, **FAST_HEARTBEATS)
+    assert channel.unary(kit.UNARY, S(value="up")).value == "up"
+    codes: list[StatusCode] = []
+
+    def call() -> None:
+        try:
+            channel.unary(kit.SLEEP, S(value="10"))
+            codes.append(StatusCode.OK)
+        except RpcError as e:
+            codes.append(e.code)
+
+    t = threading.Thread(target=call, daemon=True)
+    t.start()
+    time.sleep(0.2)  # the REQUEST is out, the caller waits in poll
+    start = time.monotonic()
+    proc.send_signal(getattr(signal, how))
+    t.join(5)
+    assert not t.is_alive(), "the lone caller hung after the server died"
+    assert codes == [StatusCode.UNAVAILABLE]
+    assert time.monotonic() - start < 3.0
