@@ -310,7 +310,7 @@ def unimplemented(client: Any, other: Any) -> list[tuple[Any, str]]:
     the servicer did not override, the server's own for a service nobody registered."""
     return [
         (client.UnimplementedCall, "method protozmq.fixtures.interop.TestService/UnimplementedCall is not implemented"),
-        (other.UnimplementedCall, "unknown method protozmq.fixtures.interop.UnimplementedService/UnimplementedCall"),
+        (other.UnimplementedCall, "unknown service protozmq.fixtures.interop.UnimplementedService"),
     ]
 
 

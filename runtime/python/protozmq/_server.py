@@ -215,7 +215,7 @@ class ServerCore:
                 elif self._draining:
                     self._reject(peer, cid, flags, StatusCode.UNAVAILABLE, "server is shutting down")
                 else:
-                    self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, f"unknown method {h.method}")
+                    self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, self._unknown_message(h.method))
                 return
         oneway = bool(flags & _F_ONEWAY)
         if (peer, cid) in self._calls:
@@ -254,6 +254,17 @@ class ServerCore:
             self._feed(ctx, payload)
         if flags & _F_END:
             self._feed(ctx, END_OF_STREAM)
+
+    def _unknown_message(self, path: str) -> str:
+        """``unknown service X`` when no method of the service is registered, else ``unknown method
+        X/Y``: the TS server's wording, so a client sees the same error from either."""
+        slash = path.rfind("/")
+        if slash > 0:
+            service = path[: slash + 1]
+            if any(p.startswith(service) for p in self._methods):
+                return f"unknown method {path}"
+            return f"unknown service {path[:slash]}"
+        return f"unknown service {path}"
 
     def _reject(
         self, peer: bytes, cid: int, flags: int, code: StatusCode, message: str, end_open: bool = False

@@ -91,7 +91,14 @@ def test_unknown_method_is_unimplemented(channel: Channel) -> None:
     with pytest.raises(RpcError) as err:
         channel.unary(kit.UNKNOWN_METHOD, S(), timeout=5)
     assert err.value.code is StatusCode.UNIMPLEMENTED
-    assert "test.Echo/Missing" in err.value.message
+    assert err.value.message == "unknown method test.Echo/Missing"
+
+
+def test_unknown_service_is_unimplemented_and_named_as_the_ts_server_does(channel: Channel) -> None:
+    # No method of other.Service is registered: the message names the service, not the method.
+    with pytest.raises(RpcError) as err:
+        channel.unary(MethodDescriptor.raw("other.Service/Call", "unary"), b"", timeout=5)
+    assert (err.value.code, err.value.message) == (StatusCode.UNIMPLEMENTED, "unknown service other.Service")
 
 
 def test_undecodable_request_is_invalid_argument(channel: Channel) -> None:
