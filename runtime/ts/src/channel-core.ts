@@ -16,6 +16,7 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  EARLY_FLUSH_PACKETS,
   EMPTY_FRAME,
   encodeRequest,
   encodeSimple,
@@ -43,17 +44,6 @@ const CONNECTING = 0;
 const UP = 1;
 const DOWN = 2;
 const CLOSED = 3;
-
-/**
- * Packets queued in one tick after which the writer sends them at once instead of at the end of
- * the tick (the server's writer does the same, server-writer.ts). Batching saves a send and a
- * receive per packet on both sides, but a whole window of calls sent as one message makes client
- * and server take turns, each idle while the other handles the batch. Slices of this size keep
- * both busy at once. Measured with bench/ts/percall.ts (ipc, pinned, 64 B, calls/s ÷ raw
- * zeromq.js): one message per tick 0.85×/0.75×/0.53× at 16/64/256 calls in flight; slices of 32
- * 0.88×/1.06×/0.96×; 8 and 16 were worse at 256, 64 worse at 64.
- */
-export const EARLY_FLUSH_PACKETS = 32;
 
 // Packets queued beyond this make stream pumps wait for the writer (back-pressure).
 export const PUMP_HIGH_WATER = 1024;

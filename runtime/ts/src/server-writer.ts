@@ -8,14 +8,11 @@
  * order and retried with a growing delay, and the other clients are not held up.
  */
 import * as zmq from "zeromq";
+import { EARLY_FLUSH_PACKETS } from "./protocol.js";
 import { Peer } from "./server-call.js";
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
-// Replies queued in one tick after which the writer sends at once rather than at the end of the
-// tick: the client starts on the first replies while the rest are computed (channel-core.ts,
-// EARLY_FLUSH_PACKETS, has the measurements).
-const EARLY_FLUSH_PACKETS = 32;
 
 /** Sends queued packets to clients; reports clients that turn out to be gone. */
 export class PeerWriter {
