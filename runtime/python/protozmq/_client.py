@@ -33,16 +33,18 @@ from .status import StatusCode, status_from_code
 
 Resp = TypeVar("Resp")
 
-_MESSAGE: Final = 2
-_TRAILERS: Final = 3
-_CANCEL: Final = 4
-_F_END: Final = 0x1
-_F_HAS_MESSAGE: Final = 0x2
-_F_ONEWAY: Final = 0x10
+# The protocol's numbers as module globals for the hot paths (defined once, in protocol.py).
+_V: Final = P.PROTOCOL_VERSION
+_REQUEST: Final = P._REQUEST
+_MESSAGE: Final = P._MESSAGE
+_TRAILERS: Final = P._TRAILERS
+_CANCEL: Final = P._CANCEL
+_F_HAS_MESSAGE: Final = P._F_HAS_MESSAGE
+_F_ONEWAY: Final = int(P.Flag.ONEWAY)
+_F_END_MSG: Final = P._F_END_MSG
+_BARE_SIZE: Final = P._BARE_SIZE
+_bare_ok_reply_id: Final = P._bare_ok_reply_id
 _FIXED_UNPACK: Final = P._FIXED.unpack_from
-#: A TRAILERS header without status message, details or metadata: fixed part, status, two lengths.
-_BARE_UNPACK: Final = P._TRAILERS_BARE.unpack_from
-_F_END_MSG: Final = _F_END | _F_HAS_MESSAGE
 _REQUEST_PACK: Final = P._REQUEST_HEAD.pack
 _OK: Final = StatusCode.OK
 _ZERO8: Final = bytes(8)
@@ -230,7 +232,7 @@ class ClientCore:
         call.finished = True
         call.on_finish(Outcome(code, message, headers=call.headers))
         if not call.oneway and code is not StatusCode.DEADLINE_EXCEEDED:
-            self._submit(call, P._FIXED.pack(1, _CANCEL, 0, call.call_id), b"")
+            self._submit(call, P._FIXED.pack(_V, _CANCEL, 0, call.call_id), b"")
         return True
 
     @staticmethod
@@ -239,7 +241,7 @@ class ClientCore:
     ) -> bytes:
         path = call.method.path_bytes
         if metadata is None and timeout is None:  # the usual call: one pack, no checks to make
-            return _REQUEST_PACK(1, 1, flags, call.call_id, 0, len(path)) + path
+            return _REQUEST_PACK(_V, _REQUEST, flags, call.call_id, 0, len(path)) + path
         md = metadata if metadata is None or isinstance(metadata, Metadata) else Metadata(metadata)
         timeout_ms = 0 if timeout is None else ceil_ms(timeout)
         return P.encode_request(call.call_id, flags, timeout_ms, path, md)
@@ -396,11 +398,11 @@ class ClientCore:
                 self._drop(bad)
                 return
         calls = self._calls
-        if n == 2 and len(frames[0]) == 18:
+        if n == 2:
             # The usual reply: one bare TRAILERS OK (no status message, details or metadata)
             # with the response, read with one unpack. Anything else takes the loop below.
-            version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frames[0], 0)
-            if version == 1 and kind == _TRAILERS and flags == _F_END_MSG and not (status or mlen or dlen):
+            cid = _bare_ok_reply_id(frames[0])
+            if cid >= 0:
                 msg = frames[1]
                 call = calls.get(cid)
                 if call is not None and len(msg) <= self._max_message_bytes:
@@ -416,14 +418,14 @@ class ClientCore:
             call = calls.get(cid)
             if call is None:
                 continue  # a call that just ended (deadline, cancel): ignore
-            if version != 1 or (kind != _TRAILERS and kind != _MESSAGE):
-                if version != 1:
+            if version != _V or (kind != _TRAILERS and kind != _MESSAGE):
+                if version != _V:
                     why = f"unsupported protocol version {version} from server"
                 else:
                     why = f"unexpected packet kind {kind} from server"
                 self._abandon(call, StatusCode.INTERNAL, why)
                 continue
-            if kind == _TRAILERS and len(header) == 18 and not flags & ~0x3 and header[10:18] == _ZERO8:
+            if kind == _TRAILERS and len(header) == _BARE_SIZE and not flags & ~_F_END_MSG and header[10:] == _ZERO8:
                 # Fast path: a bare status (no message, details or metadata), e.g. a unary OK.
                 status = header[8] | header[9] << 8
                 payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
@@ -530,7 +532,7 @@ class ClientCore:
             call.finished = True
             call.on_finish(Outcome(StatusCode.CANCELLED, "channel closed", headers=call.headers))
             if call.sent and not call.oneway:
-                frames += (P._FIXED.pack(1, _CANCEL, 0, call.call_id), b"")
+                frames += (P._FIXED.pack(_V, _CANCEL, 0, call.call_id), b"")
         if self._stalled is not None:
             self._fail_batch(self._stalled[1], "channel closed")
             self._stalled = None

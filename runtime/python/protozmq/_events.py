@@ -128,4 +128,4 @@ def _seq(header: _HeaderFrame) -> int:
         return -1
     # zmq.Frame has the buffer protocol (pyzmq's stubs do not say so): read it in place.
     version, kind, _, seq = _EVENT_HEADER.unpack_from(header, 0)  # type: ignore[arg-type]
-    return seq if version == 1 and kind == 5 else -1
+    return seq if version == P.PROTOCOL_VERSION and kind == P._EVENT else -1

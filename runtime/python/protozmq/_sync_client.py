@@ -60,9 +60,10 @@ _send: Final = zmq.backend.Socket.send
 _MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
 _COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 _REQUEST_PACK: Final = P._REQUEST_HEAD.pack
-_BARE_UNPACK: Final = P._TRAILERS_BARE.unpack_from
-_UNARY_FLAGS: Final = int(P.Flag.HAS_MESSAGE | P.Flag.END)
-_END_MSG: Final = _UNARY_FLAGS  # the flags of a unary reply: END | HAS_MESSAGE
+_bare_ok_reply_id: Final = P._bare_ok_reply_id
+_V: Final = P.PROTOCOL_VERSION
+_REQUEST: Final = P._REQUEST
+_UNARY_FLAGS: Final = P._F_END_MSG
 _MAX_U32: Final = P.MAX_U32
 
 
@@ -221,7 +222,7 @@ class SyncClientCore(ClientCore):
                 self._hand_off()
             raise
         path = method.path_bytes
-        header = _REQUEST_PACK(1, 1, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
+        header = _REQUEST_PACK(_V, _REQUEST, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
         sock = self._sock
         try:
             try:
@@ -259,11 +260,10 @@ class SyncClientCore(ClientCore):
                 frames = recv_frames(sock)
             except zmq.Again:  # pragma: no cover - only this thread reads
                 return call
-            if len(frames) == 2 and len(frames[0]) == 18:
-                version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frames[0], 0)
+            if len(frames) == 2:
+                cid = _bare_ok_reply_id(frames[0])
                 if (
-                    cid == call.call_id and version == 1 and kind == 3 and flags == _END_MSG
-                    and not (status or mlen or dlen) and len(frames[1]) <= self._max_message_bytes
+                    cid == call.call_id and len(frames[1]) <= self._max_message_bytes
                     and self._calls.pop(cid, None) is not None
                 ):
                     call.finished = True

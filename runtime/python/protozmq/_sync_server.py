@@ -65,6 +65,9 @@ _COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 #: TRAILERS OK with the response and nothing else (PZMQ/1 5.3): version 1, kind 3, END |
 #: HAS_MESSAGE, call id, status 0, empty status message and details.
 _OK_REPLY_PACK: Final = P._TRAILERS_BARE.pack
+_V: Final = P.PROTOCOL_VERSION
+_TRAILERS: Final = P._TRAILERS
+_F_END_MSG: Final = P._F_END_MSG
 
 #: Routing id of the internal wake-up DEALER (user routing ids may not start with 0x00; this one
 #: starts with 0xff so that it is also unlikely to be chosen by a client).
@@ -347,7 +350,7 @@ class SyncServerCore(ServerCore):
                         ctx._ended = True
                 if claimed:
                     ctx._headers_sent = True
-                    self._reply(ctx, _OK_REPLY_PACK(1, 3, 3, ctx._call_id, 0, 0, 0), data)
+                    self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG, ctx._call_id, 0, 0, 0), data)
                     if ctx._callbacks is not None:
                         ctx._fire_callbacks()
                     if self._draining:

@@ -32,6 +32,8 @@ __all__ = ["AsyncSubscriber", "Event", "Publisher", "Subscriber"]
 
 _EVENT_HEADER: Final = P._FIXED  # version, kind=EVENT, flags=HAS_MESSAGE, seq
 _HAS_MESSAGE: Final = int(P.Flag.HAS_MESSAGE)
+_V: Final = P.PROTOCOL_VERSION
+_EVENT: Final = P._EVENT
 _MORE: Final = zmq.SNDMORE | zmq.NOBLOCK
 #: Payloads of this many bytes or more are sent without a copy (``copy=False``); smaller ones are
 #: copied, which pyzmq's documentation says is cheaper below about 64 KiB.
@@ -129,7 +131,7 @@ class Publisher:
             send = self._sock.send
             try:
                 send(state[0], _MORE)
-                send(_EVENT_HEADER.pack(1, 5, _HAS_MESSAGE, seq), _MORE)
+                send(_EVENT_HEADER.pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
                 send(payload, zmq.NOBLOCK, copy=len(payload) < ZERO_COPY_MIN)
             except zmq.Again:
                 pass  # XPUB_NODROP-like refusal: the event is lost, as a drop would lose it
@@ -166,7 +168,7 @@ class Publisher:
                     for i, payload in enumerate(chunk):
                         seq: int = state[1]
                         state[1] = 0 if seq >= P.MAX_U32 else seq + 1
-                        send(pack(1, 5, _HAS_MESSAGE, seq), _MORE)
+                        send(pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
                         send(payload, _MORE if i < last else zmq.NOBLOCK, copy=len(payload) < ZERO_COPY_MIN)
                 except zmq.Again:
                     pass  # as in publish: the events are lost, as a drop would lose them
