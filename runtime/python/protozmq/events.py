@@ -118,11 +118,7 @@ class Publisher:
             pub.publish("game.Events/UnitMoved", UnitMoved(unit=7).SerializeToString())
         """
         with self._lock:
-            if self._closed:
-                raise RuntimeError("publisher closed")
-            state = self._topics.get(topic)
-            if state is None:
-                state = self._topics[topic] = [topic.encode("utf-8"), 0]
+            state = self._topic_state(topic)
             seq: int = state[1]
             state[1] = 0 if seq >= P.MAX_U32 else seq + 1
             # Three plain sends rather than send_multipart (which type-checks every part first and
@@ -136,6 +132,15 @@ class Publisher:
             except zmq.Again:
                 pass  # XPUB_NODROP-like refusal: the event is lost, as a drop would lose it
             return seq
+
+    def _topic_state(self, topic: str) -> list[Any]:
+        """``[topic frame, next seq]`` of ``topic``, made on first use; the caller holds the lock."""
+        if self._closed:
+            raise RuntimeError("publisher closed")
+        state = self._topics.get(topic)
+        if state is None:
+            state = self._topics[topic] = [topic.encode("utf-8"), 0]
+        return state
 
     def publish_many(self, topic: str, payloads: Iterable[bytes], *, batch: int = 64) -> int:
         """Send events of one topic, up to ``batch`` per ZeroMQ message; returns the first's seq.
@@ -152,11 +157,7 @@ class Publisher:
         items = list(payloads)
         batch = max(1, batch)
         with self._lock:
-            if self._closed:
-                raise RuntimeError("publisher closed")
-            state = self._topics.get(topic)
-            if state is None:
-                state = self._topics[topic] = [topic.encode("utf-8"), 0]
+            state = self._topic_state(topic)
             first: int = state[1]
             send = self._sock.send
             pack = _EVENT_HEADER.pack
