@@ -40,6 +40,11 @@ _MESSAGE: Final = P._MESSAGE
 _TRAILERS: Final = P._TRAILERS
 _CANCEL: Final = P._CANCEL
 _F_HAS_MESSAGE: Final = P._F_HAS_MESSAGE
+_F_END: Final = P._F_END
+_F_INLINE: Final = P._F_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
+_BARE_FLAGS: Final = P._F_END_MSG | P._F_INLINE  # flags a bare TRAILERS (status only) may have
+_FIXED_PACK: Final = P._FIXED.pack
 _F_ONEWAY: Final = int(P.Flag.ONEWAY)
 _F_END_MSG: Final = P._F_END_MSG
 _BARE_SIZE: Final = P._BARE_SIZE
@@ -140,7 +145,9 @@ class ClientCall:
         raise NotImplementedError
 
 
-Outgoing = tuple[ClientCall, bytes, bytes]
+#: A packet in the outbox: (call, header frame, payload frame); payload ``None`` = an inline
+#: packet, the header frame holds it all.
+Outgoing = tuple[ClientCall, bytes, "bytes | None"]
 
 
 class ClientCore:
@@ -167,7 +174,7 @@ class ClientCore:
         self._ids = itertools.count(1)
         self._state = CONNECTING
         self._live = 0  # connections that completed the ZMTP handshake
-        self._stalled: tuple[list[bytes], list[ClientCall], float] | None = None
+        self._stalled: tuple[list[Outgoing], float] | None = None
         self._closing = False
         self._closed = False
         self._dropped = 0  # malformed messages received (PZMQ/1 10: counted, logged once)
@@ -210,9 +217,19 @@ class ClientCore:
             # The owner's final sweep ran before our insert became visible.
             raise RpcError(StatusCode.CANCELLED, "channel is closed")
 
-    def _submit(self, call: ClientCall, header: bytes, payload: bytes) -> None:
+    def _submit(self, call: ClientCall, header: bytes, payload: bytes | None) -> None:
+        """Queue a packet (``payload`` None: ``header`` is a whole inline packet) and send it."""
         self._outbox.append((call, header, payload))
         self._kick()
+
+    def _submit_message(self, call: ClientCall, flags: int, data: bytes | None) -> None:
+        """Queue and send a MESSAGE: inline up to INLINE_MAX_BYTES (PZMQ/1 3), else two frames."""
+        if data is None:
+            self._submit(call, _FIXED_PACK(_V, _MESSAGE, flags | _F_INLINE, call.call_id), None)
+        elif len(data) <= _INLINE_MAX:
+            self._submit(call, _FIXED_PACK(_V, _MESSAGE, flags | _F_INLINE | _F_HAS_MESSAGE, call.call_id) + data, None)
+        else:
+            self._submit(call, _FIXED_PACK(_V, _MESSAGE, flags | _F_HAS_MESSAGE, call.call_id), data)
 
     def _check_size(self, data: bytes) -> None:
         if len(data) > self._max_message_bytes:
@@ -232,19 +249,28 @@ class ClientCore:
         call.finished = True
         call.on_finish(Outcome(code, message, headers=call.headers))
         if not call.oneway and code is not StatusCode.DEADLINE_EXCEEDED:
-            self._submit(call, P._FIXED.pack(_V, _CANCEL, 0, call.call_id), b"")
+            self._submit(call, _FIXED_PACK(_V, _CANCEL, _F_INLINE, call.call_id), None)
         return True
 
     @staticmethod
-    def _encode_request(
-        call: ClientCall, flags: int, timeout: float | None, metadata: MetadataLike | None
-    ) -> bytes:
+    def _request_packet(
+        call: ClientCall, flags: int, timeout: float | None, metadata: MetadataLike | None, data: bytes | None
+    ) -> Outgoing:
+        """The REQUEST packet for the outbox: inline (one frame, ``data`` copied after the header)
+        when ``data`` is None or at most INLINE_MAX_BYTES, else header and ``data`` (PZMQ/1 3)."""
+        inline = data is None or len(data) <= _INLINE_MAX
+        if inline:
+            flags |= _F_INLINE
         path = call.method.path_bytes
         if metadata is None and timeout is None:  # the usual call: one pack, no checks to make
-            return _REQUEST_PACK(_V, _REQUEST, flags, call.call_id, 0, len(path)) + path
-        md = metadata if metadata is None or isinstance(metadata, Metadata) else Metadata(metadata)
-        timeout_ms = 0 if timeout is None else ceil_ms(timeout)
-        return P.encode_request(call.call_id, flags, timeout_ms, path, md)
+            header = _REQUEST_PACK(_V, _REQUEST, flags, call.call_id, 0, len(path)) + path
+        else:
+            md = metadata if metadata is None or isinstance(metadata, Metadata) else Metadata(metadata)
+            timeout_ms = 0 if timeout is None else ceil_ms(timeout)
+            header = P.encode_request(call.call_id, flags, timeout_ms, path, md)
+        if not inline:
+            return (call, header, data)
+        return (call, header if data is None else header + data, None)
 
     # -- called only by the socket's owner -----------------------------------------------------
 
@@ -263,10 +289,13 @@ class ClientCore:
         if len(outbox) == 1:
             # One small packet, the usual case of a lone caller: no batch to build.
             call, header, payload = outbox[0]
-            if header[1] != _CANCEL and not call.finished and len(payload) < _COPY_THRESHOLD:
+            if header[1] != _CANCEL and not call.finished and (payload is None or len(payload) < _COPY_THRESHOLD):
                 try:
-                    _send(sock, header, _MORE)
-                    _send(sock, payload, NOBLOCK)
+                    if payload is None:
+                        _send(sock, header, NOBLOCK)
+                    else:
+                        _send(sock, header, _MORE)
+                        _send(sock, payload, NOBLOCK)
                 except zmq.ZMQError:
                     pass  # refused (not connected, the HWM, closed): the general path handles it
                 else:
@@ -277,29 +306,31 @@ class ClientCore:
                     return
         while outbox:
             frames: list[bytes] = []
-            batch: list[ClientCall] = []
+            batch: list[Outgoing] = []
             while outbox and len(batch) < _MAX_BATCH:
-                call, header, payload = outbox.popleft()
+                entry = outbox.popleft()
+                call, header, payload = entry
                 if header[1] == _CANCEL:
                     if not call.sent:  # the server never heard of it
                         continue
                 elif call.finished:
                     continue  # abandoned before it was sent
                 frames.append(header)
-                frames.append(payload)
-                batch.append(call)
+                if payload is not None:
+                    frames.append(payload)
+                batch.append(entry)
             if not frames:
                 return
             try:
                 send_frames(sock, frames)
             except zmq.Again:
-                self._stalled = (frames, batch, time.monotonic())
+                self._stalled = (batch, time.monotonic())
                 self._check_stall()
                 return
             except zmq.ZMQError as e:  # pragma: no cover - socket closed under us
-                self._fail_batch(batch, f"send failed: {e}")
+                self._fail_batch([e[0] for e in batch], f"send failed: {e}")
                 continue
-            self._sent(batch)
+            self._sent([e[0] for e in batch])
 
     def _sent(self, batch: list[ClientCall]) -> None:
         for call in batch:
@@ -311,24 +342,27 @@ class ClientCore:
 
     def _retry_stalled(self) -> bool:
         assert self._stalled is not None
-        frames, batch, since = self._stalled
+        batch, since = self._stalled
         # Calls abandoned while parked (deadline, cancel) are not sent after all.
-        keep = [i for i, call in enumerate(batch)
-                if (call.sent if frames[2 * i][1] == _CANCEL else not call.finished)]
+        keep = [e for e in batch if (e[0].sent if e[1][1] == _CANCEL else not e[0].finished)]
         if len(keep) != len(batch):
-            frames = [f for i in keep for f in (frames[2 * i], frames[2 * i + 1])]
-            batch = [batch[i] for i in keep]
+            batch = keep
             if not batch:
                 self._stalled = None
                 return True
-            self._stalled = (frames, batch, since)
+            self._stalled = (batch, since)
+        frames: list[bytes] = []
+        for _, header, payload in batch:
+            frames.append(header)
+            if payload is not None:
+                frames.append(payload)
         try:
             send_frames(self._sock, frames)
         except zmq.Again:
             self._check_stall()
             return self._stalled is None
         self._stalled = None
-        self._sent(batch)
+        self._sent([e[0] for e in batch])
         return True
 
     def _check_stall(self) -> float | None:
@@ -342,19 +376,19 @@ class ClientCore:
         """
         if self._stalled is None:
             return None
-        frames, batch, since = self._stalled
+        batch, since = self._stalled
         if self._state == READY:
             return None
         left = 0.0 if self._state == DISCONNECTED else since + self._connect_timeout - time.monotonic()
         if left > 0:
             return left
         self._stalled = None
-        self._fail_batch(batch, f"not connected to {self.endpoint}")
+        self._fail_batch([e[0] for e in batch], f"not connected to {self.endpoint}")
         return None
 
     def _fail_unsent(self, message: str) -> None:
         if self._stalled is not None:
-            self._fail_batch(self._stalled[1], message)
+            self._fail_batch([e[0] for e in self._stalled[0]], message)
             self._stalled = None
         outbox = self._outbox
         while outbox:
@@ -390,20 +424,15 @@ class ClientCore:
         return ev
 
     def _on_frames(self, frames: list[bytes]) -> None:
-        # Framing first: a short header anywhere drops the whole message (PZMQ/1 10).
         n = len(frames)
-        if n != 2 or len(frames[0]) < 8:  # (one well-formed packet, the usual: nothing to check)
-            bad = P.check_framing(frames)
-            if bad is not None:
-                self._drop(bad)
-                return
         calls = self._calls
-        if n == 2:
+        if n <= 2:
             # The usual reply: one bare TRAILERS OK (no status message, details or metadata)
-            # with the response, read with one unpack. Anything else takes the loop below.
-            cid = _bare_ok_reply_id(frames[0])
+            # with the response, inline (one frame) or not, read with one unpack; its framing
+            # is right by construction. Anything else takes the general path below.
+            cid = _bare_ok_reply_id(frames[0], n == 1)
             if cid >= 0:
-                msg = frames[1]
+                msg = frames[0][_BARE_SIZE:] if n == 1 else frames[1]
                 call = calls.get(cid)
                 if call is not None and len(msg) <= self._max_message_bytes:
                     # _finish, inlined. Whoever pops the call ends it (another thread may just
@@ -412,9 +441,24 @@ class ClientCore:
                         call.finished = True
                         call.on_finish(Outcome(_OK, "", None, call.headers, None, msg))
                     return
-        for i in range(0, n, 2):
+        # Framing first: a short header or a missing payload frame anywhere drops the whole
+        # message (PZMQ/1 10). (One inline packet, the usual: nothing to check.)
+        if n != 1 or len(frames[0]) < 8 or not frames[0][2] & _F_INLINE:
+            bad = P.check_framing(frames)
+            if bad is not None:
+                self._drop(bad)
+                return
+        i = 0
+        while i < n:
             header = frames[i]
             version, kind, flags, cid = _FIXED_UNPACK(header, 0)
+            # The packet's payload frame, or None: inline, the message follows the header's body.
+            if flags & _F_INLINE:
+                nxt = None
+                i += 1
+            else:
+                nxt = frames[i + 1]
+                i += 2
             call = calls.get(cid)
             if call is None:
                 continue  # a call that just ended (deadline, cancel): ignore
@@ -425,10 +469,13 @@ class ClientCore:
                     why = f"unexpected packet kind {kind} from server"
                 self._abandon(call, StatusCode.INTERNAL, why)
                 continue
-            if kind == _TRAILERS and len(header) == _BARE_SIZE and not flags & ~_F_END_MSG and header[10:] == _ZERO8:
+            if kind == _TRAILERS and len(header) >= _BARE_SIZE and not flags & ~_BARE_FLAGS and header[10:_BARE_SIZE] == _ZERO8:
                 # Fast path: a bare status (no message, details or metadata), e.g. a unary OK.
                 status = header[8] | header[9] << 8
-                payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+                if flags & _F_HAS_MESSAGE:
+                    payload: bytes | None = header[_BARE_SIZE:] if nxt is None else nxt
+                else:
+                    payload = None
                 if status == 0 and payload is not None and len(payload) <= self._max_message_bytes:
                     # _finish, inlined for the usual reply. Whoever pops the call ends it (another
                     # thread may just have, for its deadline or a cancel).
@@ -443,7 +490,10 @@ class ClientCore:
             except P.ProtocolError as e:
                 self._abandon(call, StatusCode.INTERNAL, f"malformed packet from server: {e.message}")
                 continue
-            payload = frames[i + 1] if flags & _F_HAS_MESSAGE else None
+            if flags & _F_HAS_MESSAGE:
+                payload = header[h.size :] if nxt is None else nxt
+            else:
+                payload = None
             if kind == _MESSAGE:
                 if call.headers is None:
                     call.headers = h.headers if h.headers is not None else Metadata()
@@ -532,9 +582,9 @@ class ClientCore:
             call.finished = True
             call.on_finish(Outcome(StatusCode.CANCELLED, "channel closed", headers=call.headers))
             if call.sent and not call.oneway:
-                frames += (P._FIXED.pack(_V, _CANCEL, 0, call.call_id), b"")
+                frames.append(_FIXED_PACK(_V, _CANCEL, _F_INLINE, call.call_id))
         if self._stalled is not None:
-            self._fail_batch(self._stalled[1], "channel closed")
+            self._fail_batch([e[0] for e in self._stalled[0]], "channel closed")
             self._stalled = None
         for call, _, _ in self._outbox:
             call.finished = True

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import collections
-from typing import Any, Final, NamedTuple, Union
+from typing import Any, Final, NamedTuple
 
 import zmq
 
 from . import protocol as P
 
-#: A header frame: bytes, or a ``zmq.Frame`` received without a copy.
-_HeaderFrame = Union[bytes, zmq.Frame]
-
 __all__ = ["Event", "EventParser"]
 
-_EVENT_HEADER: Final = P._FIXED  # version, kind=EVENT, flags=HAS_MESSAGE, seq
+_EVENT_UNPACK: Final = P._FIXED.unpack_from  # version, kind=EVENT, flags, seq
+_V: Final = P.PROTOCOL_VERSION
+_EVENT: Final = P._EVENT
+_F_HAS_MESSAGE: Final = P._F_HAS_MESSAGE
+_F_INLINE: Final = P._F_INLINE
 
 
 class Event(NamedTuple):
@@ -51,12 +52,12 @@ class EventParser:
     def _parse(self, frames: list[bytes]) -> Event | None:
         """One message's frames -> its first event (the others of a batch go to ``_pending``)."""
         n = len(frames)
-        if n == 3:
-            return self._one(frames[0], frames[1], frames[2])
-        if n < 3 or n % 2 == 0:
+        if n == 2:  # topic and one inline event, the usual
+            return self._one_inline(frames[0], frames[1])
+        if n < 2:
             self.dropped_messages += 1
             return None
-        return self._batch(frames[0], list(frames[1:]))
+        return self._batch(frames[0], frames[1:])
 
     def _read(self, sock: zmq.Socket[bytes], flags: int) -> Event | None:
         """Receive one message from ``sock`` and parse it (``None``: not events, dropped).
@@ -70,37 +71,55 @@ class EventParser:
         topic = recv(flags, copy=False)
         if topic.more:
             # ZeroMQ delivers a message whole: once its first frame is here, so are the others.
-            header = recv(zmq.NOBLOCK, copy=False)
-            if header.more:
-                payload = recv(zmq.NOBLOCK, copy=False)
-                if not payload.more:
-                    return self._one(topic.bytes, header, payload.bytes)
-                rest: list[Any] = [header, payload.bytes]
-                more = True
-                while more:
-                    frame = recv(zmq.NOBLOCK, copy=False)
-                    more = frame.more
-                    rest.append(frame if len(rest) % 2 == 0 else frame.bytes)  # headers stay frames
-                if len(rest) % 2 == 0:
-                    return self._batch(topic.bytes, rest)
+            frame = recv(zmq.NOBLOCK, copy=False)
+            if not frame.more:
+                return self._one_inline(topic.bytes, frame.bytes)
+            rest: list[bytes] = [frame.bytes]
+            while frame.more:
+                frame = recv(zmq.NOBLOCK, copy=False)
+                rest.append(frame.bytes)
+            return self._batch(topic.bytes, rest)
         self.dropped_messages += 1
         return None
 
-    def _one(self, topic: bytes, header: _HeaderFrame, payload: bytes) -> Event | None:
-        seq = _seq(header)
-        if seq < 0:
+    def _one_inline(self, topic: bytes, frame: bytes) -> Event | None:
+        """A message of one event: it must be inline (a two-frame header alone lacks its payload)."""
+        if len(frame) < P.HEADER_SIZE:
             self.dropped_messages += 1
             return None
-        return self._event(self._topic(topic), seq, payload)
+        version, kind, flags, seq = _EVENT_UNPACK(frame, 0)
+        if version != _V or kind != _EVENT or not flags & _F_INLINE:
+            self.dropped_messages += 1
+            return None
+        # EVENT has no body: the message is the rest of the frame (PZMQ/1 3, 7).
+        return self._event(self._topic(topic), seq, frame[8:] if flags & _F_HAS_MESSAGE else b"")
 
-    def _batch(self, topic: bytes, rest: list[Any]) -> Event | None:
-        """``rest``: header, payload, header, payload... of one topic. Taken or dropped whole."""
-        seqs = [_seq(h) for h in rest[0::2]]
-        if min(seqs) < 0:
+    def _batch(self, topic: bytes, rest: list[bytes]) -> Event | None:
+        """``rest``: the EVENT packets of one topic, inline or two-frame. Taken or dropped whole."""
+        seqs: list[int] = []
+        payloads: list[bytes] = []
+        n = len(rest)
+        i = 0
+        while i < n:
+            header = rest[i]
+            if len(header) < P.HEADER_SIZE:
+                break
+            version, kind, flags, seq = _EVENT_UNPACK(header, 0)
+            if version != _V or kind != _EVENT:
+                break
+            if flags & _F_INLINE:
+                payloads.append(header[8:] if flags & _F_HAS_MESSAGE else b"")
+                i += 1
+            elif i + 1 < n:
+                payloads.append(rest[i + 1])
+                i += 2
+            else:
+                break  # a header without its payload frame
+            seqs.append(seq)
+        if i < n:
             self.dropped_messages += 1
             return None
         state = self._topic(topic)
-        payloads = rest[1::2]
         first = self._event(state, seqs[0], payloads[0])
         self._pending.extend(self._event(state, seq, p) for seq, p in zip(seqs[1:], payloads[1:]))
         return first
@@ -120,12 +139,3 @@ class EventParser:
                 self.gaps += (seq - expected) % 0x100000000
         state[1] = seq
         return Event(state[0], seq, payload)
-
-
-def _seq(header: _HeaderFrame) -> int:
-    """The sequence number of an EVENT header frame, or -1 when it is not one."""
-    if len(header) < P.HEADER_SIZE:
-        return -1
-    # zmq.Frame has the buffer protocol (pyzmq's stubs do not say so): read it in place.
-    version, kind, _, seq = _EVENT_HEADER.unpack_from(header, 0)  # type: ignore[arg-type]
-    return seq if version == P.PROTOCOL_VERSION and kind == P._EVENT else -1

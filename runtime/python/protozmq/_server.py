@@ -39,6 +39,8 @@ _F_HAS_MESSAGE: Final = 0x2
 _F_METADATA: Final = 0x4
 _F_HEADERS: Final = 0x8
 _F_ONEWAY: Final = 0x10
+_F_INLINE: Final = P._F_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
 _FIXED_UNPACK: Final = P._FIXED.unpack_from
 _FIXED_PACK: Final = P._FIXED.pack
 _REQUEST_TAIL: Final = P._REQUEST_HEAD_TAIL.unpack_from  # timeout ms, method length
@@ -72,7 +74,8 @@ class ServerCore:
         self._methods: dict[str, tuple[MethodDescriptor[Any, Any], Callable[..., Any]]] = {}
         self._methods_by_bytes: dict[bytes, tuple[MethodDescriptor[Any, Any], Callable[..., Any]]] = {}
         self._calls: dict[Key, ServicerContext] = {}
-        self._outbox: collections.deque[tuple[bytes, bytes, bytes]] = collections.deque()
+        # (peer, header frame, payload frame); payload None: an inline packet, all in the header frame.
+        self._outbox: collections.deque[tuple[bytes, bytes, bytes | None]] = collections.deque()
         self._retry: list[list[bytes]] = []  # messages ZeroMQ refused (peer's high-water mark)
         self._lock = threading.Lock()
         self._draining = False
@@ -152,33 +155,44 @@ class ServerCore:
 
     def _on_frames(self, frames: list[bytes], start: int = 1) -> None:
         """Apply a received message (``start`` > 1: the rest of one, see ``_resume``)."""
-        if start == 1 and (len(frames) != 3 or len(frames[1]) < 8):  # (one packet, the usual: fine)
+        n = len(frames)
+        # Framing first (PZMQ/1 10). One inline packet, the usual, is fine as it is.
+        if start == 1 and (n != 2 or len(frames[1]) < 8 or not frames[1][2] & _F_INLINE):
             bad = P.check_framing(frames, 1)
             if bad is not None:
                 self._drop(frames[0] if frames else b"", bad)
                 return
         peer = frames[0]
         calls = self._calls
-        for i in range(start, len(frames), 2):
+        i = start
+        while i < n:
             header = frames[i]
             version, kind, flags, cid = _FIXED_UNPACK(header, 0)
+            # The packet's payload frame, or None: inline, the message follows the header's body.
+            if flags & _F_INLINE:
+                nxt = None
+                i += 1
+            else:
+                nxt = frames[i + 1]
+                i += 2
             if version != 1:
                 self._reject(peer, cid, flags, StatusCode.UNIMPLEMENTED, f"unsupported protocol version {version}")
                 continue
             if kind == _REQUEST:
-                self._resume = (frames, i + 2)
-                self._on_request(peer, header, flags, cid, frames[i + 1])
+                self._resume = (frames, i)
+                self._on_request(peer, header, flags, cid, nxt)
                 self._resume = None
             elif kind == _MESSAGE:
+                size = 8
                 if flags & _F_HEADERS:  # clients send no headers on MESSAGE; still validate the body
                     try:
-                        P.decode_header(header)
+                        size = P.decode_header(header).size
                     except P.ProtocolError as e:
                         self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, e.message, end_open=True)
                         continue
                 ctx = calls.get((peer, cid))
                 if ctx is not None and ctx._requests is not None:
-                    self._on_stream_message(ctx, flags, frames[i + 1])
+                    self._on_stream_message(ctx, flags, header[size:] if nxt is None else nxt)
             elif kind == _CANCEL:
                 ctx = calls.get((peer, cid))
                 if ctx is not None:
@@ -193,21 +207,24 @@ class ServerCore:
                     message = e.message
                 self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, message, end_open=True)
 
-    def _on_request(self, peer: bytes, header: bytes, flags: int, cid: int, payload: bytes) -> None:
+    def _on_request(self, peer: bytes, header: bytes, flags: int, cid: int, nxt: bytes | None) -> None:
+        """A REQUEST; ``nxt`` is its payload frame, or None when inline (the message follows the
+        header's body in ``header``)."""
         entry = None
         metadata: Metadata | None = None
         if not flags & _F_METADATA and len(header) >= 14:
             # Fast path, no metadata: fixed fields and the method name's bytes, no decoding.
             timeout_ms, mlen = _REQUEST_TAIL(header, 8)
-            if 14 + mlen <= len(header):
-                entry = self._methods_by_bytes.get(header[14 : 14 + mlen])
+            size = 14 + mlen
+            if size <= len(header):
+                entry = self._methods_by_bytes.get(header[14:size])
         if entry is None:  # metadata, an unknown method, or malformed: decode it all
             try:
                 h = P.decode_header(header)
             except P.ProtocolError as e:
                 self._reject(peer, cid, flags, StatusCode.INVALID_ARGUMENT, e.message)
                 return
-            timeout_ms, metadata = h.timeout_ms, h.metadata
+            timeout_ms, metadata, size = h.timeout_ms, h.metadata, h.size
             entry = self._methods.get(h.method)
             if entry is None:
                 if (peer, cid) in self._calls:
@@ -229,6 +246,9 @@ class ServerCore:
             self._drop(peer, f"ONEWAY on {descriptor.kind} method {descriptor.path}")  # PZMQ/1 10: no reply possible
             return
         has_message = bool(flags & _F_HAS_MESSAGE)
+        # Inline: a slice (one copy; for small messages cheaper than a memoryview, which every
+        # deserializer would then have to accept).
+        payload = header[size:] if nxt is None else nxt
         if has_message and len(payload) > self._max_message_bytes:
             self._reject(peer, cid, flags, StatusCode.RESOURCE_EXHAUSTED, self._too_big("request", len(payload)))
             return
@@ -277,7 +297,7 @@ class ServerCore:
                 self._end_call(ctx, code, message, send=False)
         if flags & _F_ONEWAY:
             return
-        self._outbox.append((peer, P.encode_trailers(cid, _F_END, code, message), P.EMPTY_FRAME))
+        self._outbox.append((peer, P.encode_trailers(cid, _F_END | _F_INLINE, code, message), None))
 
     def _settle_seconds(self) -> float:
         # After a graceful drain that sent replies, the socket stays open CLOSE_GRACE_MS before
@@ -311,8 +331,8 @@ class ServerCore:
             return
         ctx._cancelled = True
         if send and not ctx._oneway:
-            trailers = P.encode_trailers(ctx._call_id, _F_END, code, message, None, ctx._take_headers(), ctx._trailers)
-            self._outbox.append((ctx._peer, trailers, P.EMPTY_FRAME))
+            trailers = P.encode_trailers(ctx._call_id, _F_END | _F_INLINE, code, message, None, ctx._take_headers(), ctx._trailers)
+            self._outbox.append((ctx._peer, trailers, None))
             self._kick()
         self._signal(ctx)
         ctx._fire_callbacks()
@@ -340,14 +360,22 @@ class ServerCore:
             if payload is not None and len(payload) > self._max_message_bytes:
                 code, message, details = StatusCode.RESOURCE_EXHAUSTED, self._too_big("response", len(payload)), None
                 payload = None
-            flags = _F_END | _F_HAS_MESSAGE if payload is not None else _F_END
-            header = P.encode_trailers(ctx._call_id, flags, code, message, details, ctx._take_headers(), trailers)
-            self._reply(ctx, header, P.EMPTY_FRAME if payload is None else payload)
+            if payload is None:
+                header = P.encode_trailers(ctx._call_id, _F_END | _F_INLINE, code, message, details, ctx._take_headers(), trailers)
+            elif len(payload) <= _INLINE_MAX:  # PZMQ/1 3: small messages ride in the header's frame
+                flags = _F_END | _F_HAS_MESSAGE | _F_INLINE
+                header = P.encode_trailers(ctx._call_id, flags, code, message, details, ctx._take_headers(), trailers) + payload
+                payload = None
+            else:
+                flags = _F_END | _F_HAS_MESSAGE
+                header = P.encode_trailers(ctx._call_id, flags, code, message, details, ctx._take_headers(), trailers)
+            self._reply(ctx, header, payload)
         ctx._fire_callbacks()
         self._call_ended()
 
-    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes) -> None:
-        """Hook: send a call's final packet (default: queue it for the socket's owner)."""
+    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes | None) -> None:
+        """Hook: send a call's final packet (default: queue it for the socket's owner); ``payload``
+        None: ``header`` is the whole (inline) packet."""
         self._outbox.append((ctx._peer, header, payload))
         self._kick()
 
@@ -368,8 +396,12 @@ class ServerCore:
             return False
         if ctx._oneway:
             return True
-        header = P.encode_simple(_MESSAGE, _F_HAS_MESSAGE, ctx._call_id, ctx._take_headers())
-        self._outbox.append((ctx._peer, header, payload))
+        if len(payload) <= _INLINE_MAX:
+            header = P.encode_simple(_MESSAGE, _F_HAS_MESSAGE | _F_INLINE, ctx._call_id, ctx._take_headers())
+            self._outbox.append((ctx._peer, header + payload, None))
+        else:
+            header = P.encode_simple(_MESSAGE, _F_HAS_MESSAGE, ctx._call_id, ctx._take_headers())
+            self._outbox.append((ctx._peer, header, payload))
         self._kick()
         return True
 
@@ -385,7 +417,7 @@ class ServerCore:
         while outbox:
             if len(outbox) == 1:  # the common case: no grouping needed
                 peer, header, payload = outbox.popleft()
-                self._send_frames([peer, header, payload])
+                self._send_frames([peer, header] if payload is None else [peer, header, payload])
                 continue
             groups: dict[bytes, list[bytes]] = {}
             for _ in range(min(len(outbox), 8 * _MAX_BATCH)):
@@ -396,7 +428,8 @@ class ServerCore:
                         self._send_frames(group)
                     group = groups[peer] = [peer]
                 group.append(header)
-                group.append(payload)
+                if payload is not None:
+                    group.append(payload)
             for frames in groups.values():
                 self._send_frames(frames)
 
@@ -466,9 +499,9 @@ class ServerCore:
         self._schedule_probe(_PROBE_AGAIN_S)
 
     def _probe(self) -> None:
-        probe = _FIXED_PACK(1, _MESSAGE, 0, P.PROBE_CALL_ID)
+        probe = _FIXED_PACK(1, _MESSAGE, _F_INLINE, P.PROBE_CALL_ID)
         for peer in {c._peer for c in list(self._calls.values())}:
-            self._outbox.append((peer, probe, P.EMPTY_FRAME))
+            self._outbox.append((peer, probe, None))
 
     def _schedule_probe(self, delay: float) -> None:
         raise NotImplementedError

@@ -64,6 +64,9 @@ _bare_ok_reply_id: Final = P._bare_ok_reply_id
 _V: Final = P.PROTOCOL_VERSION
 _REQUEST: Final = P._REQUEST
 _UNARY_FLAGS: Final = P._F_END_MSG
+_UNARY_INLINE: Final = P._F_END_MSG | P._F_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
+_BARE_SIZE: Final = P._BARE_SIZE
 _MAX_U32: Final = P.MAX_U32
 
 
@@ -192,7 +195,8 @@ class SyncClientCore(ClientCore):
         self, method: MethodDescriptor[Any, Any], data: bytes, timeout: float | None, deadline: float | None
     ) -> bytes | _SyncCall | None:
         """A unary call without metadata when the role is free: the general path's steps for the
-        usual case (send, one poll, one reply), in one frame. ``deadline`` is ``time.monotonic()
+        usual case (send, one poll, one reply), in one Python frame; the request goes inline (one
+        ZeroMQ frame) up to INLINE_MAX_BYTES. ``deadline`` is ``time.monotonic()
         + timeout``, computed by the caller (None: no deadline).
 
         Returns the response message; or the call, holding the role, for ``_next_item`` to go
@@ -222,16 +226,25 @@ class SyncClientCore(ClientCore):
                 self._hand_off()
             raise
         path = method.path_bytes
-        header = _REQUEST_PACK(_V, _REQUEST, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
         sock = self._sock
         try:
-            try:
-                _send(sock, header, _MORE)
-                _send(sock, data, NOBLOCK)
-            except zmq.ZMQError:
-                # Refused (no server yet, the HWM, closing): _flush decides what that means.
-                self._outbox.append((call, header, data))
-                return call
+            if len(data) <= _INLINE_MAX:
+                # One frame: header, method name and message joined (one small copy).
+                frame = _REQUEST_PACK(_V, _REQUEST, _UNARY_INLINE, call.call_id, timeout_ms, len(path)) + path + data
+                try:
+                    _send(sock, frame, NOBLOCK)
+                except zmq.ZMQError:
+                    # Refused (no server yet, the HWM, closing): _flush decides what that means.
+                    self._outbox.append((call, frame, None))
+                    return call
+            else:
+                header = _REQUEST_PACK(_V, _REQUEST, _UNARY_FLAGS, call.call_id, timeout_ms, len(path)) + path
+                try:
+                    _send(sock, header, _MORE)
+                    _send(sock, data, NOBLOCK)
+                except zmq.ZMQError:
+                    self._outbox.append((call, header, data))
+                    return call
             call.sent = True
             # _serve's wait, for the case of nothing else to watch: "asleep" first, then the last
             # look at what would need this thread (see _serve).
@@ -260,16 +273,16 @@ class SyncClientCore(ClientCore):
                 frames = recv_frames(sock)
             except zmq.Again:  # pragma: no cover - only this thread reads
                 return call
-            if len(frames) == 2:
-                cid = _bare_ok_reply_id(frames[0])
-                if (
-                    cid == call.call_id and len(frames[1]) <= self._max_message_bytes
-                    and self._calls.pop(cid, None) is not None
-                ):
-                    call.finished = True
-                    with self._mu:
-                        self._hand_off()
-                    return frames[1]
+            n = len(frames)
+            if n <= 2:  # the reply as a bare TRAILERS OK, inline (the usual) or two frames
+                cid = _bare_ok_reply_id(frames[0], n == 1)
+                if cid == call.call_id:
+                    msg = frames[0][_BARE_SIZE:] if n == 1 else frames[1]
+                    if len(msg) <= self._max_message_bytes and self._calls.pop(cid, None) is not None:
+                        call.finished = True
+                        with self._mu:
+                            self._hand_off()
+                        return msg
             self._on_frames(frames)
             return call
         except BaseException:

@@ -61,13 +61,14 @@ _RCVTIMEO: Final = int(zmq.RCVTIMEO)
 _set: Final = zmq.backend.Socket.set
 _send: Final = zmq.backend.Socket.send
 _MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
-_COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 #: TRAILERS OK with the response and nothing else (PZMQ/1 5.3): version 1, kind 3, END |
 #: HAS_MESSAGE, call id, status 0, empty status message and details.
 _OK_REPLY_PACK: Final = P._TRAILERS_BARE.pack
 _V: Final = P.PROTOCOL_VERSION
 _TRAILERS: Final = P._TRAILERS
 _F_END_MSG: Final = P._F_END_MSG
+_F_END_MSG_INLINE: Final = P._F_END_MSG_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
 
 #: Routing id of the internal wake-up DEALER (user routing ids may not start with 0x00; this one
 #: starts with 0xff so that it is also unlikely to be chosen by a client).
@@ -350,7 +351,10 @@ class SyncServerCore(ServerCore):
                         ctx._ended = True
                 if claimed:
                     ctx._headers_sent = True
-                    self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG, ctx._call_id, 0, 0, 0), data)
+                    if len(data) <= _INLINE_MAX:  # one frame, header and response (PZMQ/1 3)
+                        self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG_INLINE, ctx._call_id, 0, 0, 0) + data, None)
+                    else:
+                        self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG, ctx._call_id, 0, 0, 0), data)
                     if ctx._callbacks is not None:
                         ctx._fire_callbacks()
                     if self._draining:
@@ -374,7 +378,7 @@ class SyncServerCore(ServerCore):
             if moved:
                 raise _RoleMoved
 
-    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes) -> None:
+    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes | None) -> None:
         # An inline handler's reply goes out at once, before any bookkeeping: between the receive
         # and this send is the server's whole share of the round trip. Not when more packets of
         # the same message follow: their replies leave together (batching).
@@ -386,17 +390,16 @@ class SyncServerCore(ServerCore):
                     if mine:
                         self._running_inline = None  # and no take-over from here on
                 if mine:
-                    if self._outbox or self._retry or self._draining or len(payload) >= _COPY_THRESHOLD:
+                    if self._outbox or self._retry or self._draining or payload is not None:
                         self._flush()  # keep this client's packets in order
-                        self._send_frames([ctx._peer, header, payload])
+                        self._send_frames([ctx._peer, header] if payload is None else [ctx._peer, header, payload])
                         return
                     sock = self._sock
-                    try:  # send_frames for three small frames, unrolled
+                    try:  # send_frames for an inline packet, unrolled
                         _send(sock, ctx._peer, _MORE)
-                        _send(sock, header, _MORE)
-                        _send(sock, payload, NOBLOCK)
+                        _send(sock, header, NOBLOCK)
                     except zmq.Again:
-                        self._retry.append([ctx._peer, header, payload])
+                        self._retry.append([ctx._peer, header])
                     except zmq.ZMQError as e:
                         if e.errno == zmq.EHOSTUNREACH:
                             self._peer_gone(ctx._peer)

@@ -273,11 +273,11 @@ class AsyncChannel(ClientCore):
         if timeout is not None and timeout <= 0:
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call started")
         call = _AsyncCall(self._new_id(), method, oneway)
-        header = self._encode_request(call, flags, timeout, metadata)
+        packet = self._request_packet(call, flags, timeout, metadata, data)
         self._register(call)
         if timeout is not None:
             call.timer = loop.call_later(timeout, self._abandon, call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
-        self._outbox.append((call, header, P.EMPTY_FRAME if data is None else data))
+        self._outbox.append(packet)
         if not self._service_pending and loop_is_idle(loop):
             # Nothing else runs before a deferred flush could: send now (a batch of one either
             # way), and leave anything more to a _service in the next iteration.

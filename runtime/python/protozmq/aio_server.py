@@ -56,7 +56,6 @@ _Coroutine: Final = types.CoroutineType
 _send: Final = zmq.backend.Socket.send
 _MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
 _NOBLOCK: Final = int(zmq.NOBLOCK)
-_COPY_THRESHOLD: Final = zmq.COPY_THRESHOLD
 
 #: Any of the four asyncio handler shapes (see the module docstring).
 AsyncHandler = (
@@ -277,7 +276,7 @@ class AsyncServer(ServerCore):
     def _feed(self, ctx: ServicerContext, item: object) -> None:
         ctx._requests.put(item)
 
-    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes) -> None:
+    def _reply(self, ctx: ServicerContext, header: bytes, payload: bytes | None) -> None:
         # With no other call open there is nothing to batch with: send now, not one loop
         # iteration later. Not when more packets of the message being read follow either.
         resume = self._resume
@@ -285,17 +284,16 @@ class AsyncServer(ServerCore):
             self._outbox.append((ctx._peer, header, payload))
             self._kick()
             return
-        if self._outbox or self._retry or self._draining or len(payload) >= _COPY_THRESHOLD:
+        if self._outbox or self._retry or self._draining or payload is not None:
             self._outbox.append((ctx._peer, header, payload))
             self._flush()
         else:
             sock = self._sock
-            try:  # send_frames for three small frames, unrolled
+            try:  # send_frames for an inline packet, unrolled
                 _send(sock, ctx._peer, _MORE)
-                _send(sock, header, _MORE)
-                _send(sock, payload, _NOBLOCK)
+                _send(sock, header, _NOBLOCK)
             except zmq.Again:
-                self._retry.append([ctx._peer, header, payload])
+                self._retry.append([ctx._peer, header])
                 self._kick()
             except zmq.ZMQError as e:
                 if e.errno == zmq.EHOSTUNREACH:

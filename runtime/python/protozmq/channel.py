@@ -316,9 +316,9 @@ class Channel(SyncClientCore):
         if timeout is not None and timeout <= 0:
             raise RpcError(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call started")
         call = _SyncCall(self._new_id(), method, oneway)
-        header = self._encode_request(call, flags, timeout, metadata)
+        packet = self._request_packet(call, flags, timeout, metadata, data)
         self._register(call)
-        self._outbox.append((call, header, P.EMPTY_FRAME if data is None else data))
+        self._outbox.append(packet)
         if kick:
             self._kick()
         return call

@@ -30,8 +30,11 @@ from .aio_events import AsyncSubscriber
 
 __all__ = ["AsyncSubscriber", "Event", "Publisher", "Subscriber"]
 
-_EVENT_HEADER: Final = P._FIXED  # version, kind=EVENT, flags=HAS_MESSAGE, seq
-_HAS_MESSAGE: Final = int(P.Flag.HAS_MESSAGE)
+_EVENT_HEADER: Final = P._FIXED  # version, kind=EVENT, flags=HAS_MESSAGE [| INLINE], seq
+_HAS_MESSAGE: Final = P._F_HAS_MESSAGE
+_HAS_MESSAGE_INLINE: Final = P._F_HAS_MESSAGE | P._F_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
+_NOBLOCK: Final = int(zmq.NOBLOCK)
 _V: Final = P.PROTOCOL_VERSION
 _EVENT: Final = P._EVENT
 _MORE: Final = zmq.SNDMORE | zmq.NOBLOCK
@@ -110,8 +113,10 @@ class Publisher:
         """Send one event; returns its sequence number. Never blocks (a slow subscriber loses events).
 
         ``topic`` is ``"<package>.<Service>/<Method>"``, optionally followed by ``"/" suffix``.
-        A ``payload`` of ``ZERO_COPY_MIN`` (64 KiB) or more is handed to ZeroMQ without a copy: if it
-        is a mutable buffer (``bytearray``, ``memoryview``), do not change it after publishing.
+        A payload of at most ``INLINE_MAX_BYTES`` (16 KiB) goes in one frame with its header (PZMQ/1
+        7: two frames with the topic); a larger one in a frame of its own, and from ``ZERO_COPY_MIN``
+        (64 KiB) without a copy: if it is a mutable buffer (``bytearray``, ``memoryview``), do not
+        change it after publishing.
 
         Example::
 
@@ -121,14 +126,18 @@ class Publisher:
             state = self._topic_state(topic)
             seq: int = state[1]
             state[1] = 0 if seq >= P.MAX_U32 else seq + 1
-            # Three plain sends rather than send_multipart (which type-checks every part first and
-            # loops in Python); small frames copied (a zmq.Frame per part costs more than copying
-            # 64 bytes), a large payload handed over without a copy (pyzmq: pays from ~64 KiB).
+            # Plain sends rather than send_multipart (which type-checks every part first and loops
+            # in Python). A small event is inline: one copy of the payload behind its header costs
+            # less than a frame. A large one is handed over as its own frame, without a copy from
+            # ~64 KiB (where pyzmq's zero-copy starts to pay).
             send = self._sock.send
             try:
                 send(state[0], _MORE)
-                send(_EVENT_HEADER.pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
-                send(payload, zmq.NOBLOCK, copy=len(payload) < ZERO_COPY_MIN)
+                if len(payload) <= _INLINE_MAX:
+                    send(_EVENT_HEADER.pack(_V, _EVENT, _HAS_MESSAGE_INLINE, seq) + payload, _NOBLOCK)
+                else:
+                    send(_EVENT_HEADER.pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
+                    send(payload, _NOBLOCK, copy=len(payload) < ZERO_COPY_MIN)
             except zmq.Again:
                 pass  # XPUB_NODROP-like refusal: the event is lost, as a drop would lose it
             return seq
@@ -145,8 +154,8 @@ class Publisher:
     def publish_many(self, topic: str, payloads: Iterable[bytes], *, batch: int = 64) -> int:
         """Send events of one topic, up to ``batch`` per ZeroMQ message; returns the first's seq.
 
-        Batching (PZMQ/1 7): one message carries the topic frame once, then a header and a payload
-        per event. Subscribers (TS and Python) hand the events out one by one, in order. Fewer
+        Batching (PZMQ/1 7): one message carries the topic frame once, then one EVENT packet per
+        event (inline, or header and payload frames for one over ``INLINE_MAX_BYTES``). Subscribers (TS and Python) hand the events out one by one, in order. Fewer
         messages cost less on both sides; the high-water mark counts messages, so a batch is
         delivered or dropped whole. ``batch=1`` is ``publish`` in a loop.
 
@@ -169,8 +178,12 @@ class Publisher:
                     for i, payload in enumerate(chunk):
                         seq: int = state[1]
                         state[1] = 0 if seq >= P.MAX_U32 else seq + 1
-                        send(pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
-                        send(payload, _MORE if i < last else zmq.NOBLOCK, copy=len(payload) < ZERO_COPY_MIN)
+                        more = _MORE if i < last else _NOBLOCK
+                        if len(payload) <= _INLINE_MAX:
+                            send(pack(_V, _EVENT, _HAS_MESSAGE_INLINE, seq) + payload, more)
+                        else:
+                            send(pack(_V, _EVENT, _HAS_MESSAGE, seq), _MORE)
+                            send(payload, more, copy=len(payload) < ZERO_COPY_MIN)
                 except zmq.Again:
                     pass  # as in publish: the events are lost, as a drop would lose them
             return first

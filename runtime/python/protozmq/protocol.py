@@ -10,7 +10,8 @@ with one ``pack`` plus a concatenation.
     offset  size  field
     0       1     version      = 1
     1       1     kind         REQUEST 1, MESSAGE 2, TRAILERS 3, CANCEL 4, EVENT 5
-    2       2     flags        END 0x1, HAS_MESSAGE 0x2, METADATA 0x4, HEADERS 0x8, ONEWAY 0x10
+    2       2     flags        END 0x1, HAS_MESSAGE 0x2, METADATA 0x4, HEADERS 0x8, ONEWAY 0x10,
+                               INLINE 0x20
     4       4     call id      u32
     8       ...   body         REQUEST:  u32 timeout ms, u16 len + method, [metadata]
                                MESSAGE:  [headers]
@@ -19,7 +20,8 @@ with one ``pack`` plus a concatenation.
                                CANCEL, EVENT: empty
     metadata block: u16 count, count x (u16 len + key, u32 len + value)
 
-All integers are little-endian.
+All integers are little-endian. A packet is this header frame plus a payload frame, or, with
+INLINE, one frame: the header and then, with HAS_MESSAGE, the message (PZMQ/1 3).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
     "EMPTY_FRAME",
     "HEADER_SIZE",
+    "INLINE_MAX_BYTES",
     "KIND_NAMES",
     "KNOWN_FLAGS",
     "MAX_METADATA_ENTRIES",
@@ -64,6 +67,7 @@ __all__ = [
     "check_framing",
     "decode_header",
     "encode_header",
+    "encode_packet",
     "encode_request",
     "encode_simple",
     "encode_trailers",
@@ -122,12 +126,22 @@ class Flag(IntFlag):
     HEADERS = 0x0008
     #: REQUEST only: fire-and-forget, the server sends nothing back.
     ONEWAY = 0x0010
+    #: The packet is one frame: the message, if HAS_MESSAGE, follows the header's body (PZMQ/1 3).
+    INLINE = 0x0020
 
 
 #: All flag bits PZMQ/1 defines.
-KNOWN_FLAGS: Final = 0x001F
+KNOWN_FLAGS: Final = 0x003F
 
-#: Default limit on one payload frame, both sides (PZMQ/1 11).
+#: Largest message sent inline (PZMQ/1 3): one frame with the header, at the price of copying the
+#: message once after it. A frame costs libzmq, pyzmq and zeromq.js about as much as copying a few
+#: KiB, so below this an extra frame is the larger cost; above it, the message goes in its own
+#: frame (sent without a copy from 64 KiB, ``zmq.COPY_THRESHOLD``). The TS runtime uses the same
+#: number, so a call has the same shape on the wire whichever side sends it.
+INLINE_MAX_BYTES: Final = 16 * 1024
+
+#: Default limit on one serialized message (a payload frame or the rest of an inline packet), both
+#: sides (PZMQ/1 11).
 DEFAULT_MAX_MESSAGE_BYTES: Final = 4 * 1024 * 1024
 #: Default ZMQ_HEARTBEAT_IVL: a ZMTP PING every second.
 DEFAULT_HEARTBEAT_IVL_MS: Final = 1000
@@ -152,15 +166,15 @@ MAX_METADATA_ENTRIES: Final = 0xFFFF
 #: Largest call id and largest timeout (both u32).
 MAX_U32: Final = 0xFFFFFFFF
 
-#: An empty frame: the payload of packets without HAS_MESSAGE.
+#: An empty frame: the payload frame of a two-frame packet without HAS_MESSAGE.
 EMPTY_FRAME: Final = b""
 
 #: Why a received message or packet is malformed (PZMQ/1 10); the same strings as the TS runtime
-#: and ``test/vectors/malformed.json``. SHORT_HEADER and ODD_FRAME_COUNT drop the whole message;
+#: and ``test/vectors/malformed.json``. SHORT_HEADER and MISSING_PAYLOAD drop the whole message;
 #: BAD_VERSION makes a server reply UNIMPLEMENTED; the others make it reply INVALID_ARGUMENT. A
 #: client fails the call with INTERNAL for any of the last four.
 ProtocolErrorReason = Literal[
-    "SHORT_HEADER", "ODD_FRAME_COUNT", "BAD_VERSION", "UNKNOWN_KIND", "TRUNCATED_BODY", "BAD_METADATA"
+    "SHORT_HEADER", "MISSING_PAYLOAD", "BAD_VERSION", "UNKNOWN_KIND", "TRUNCATED_BODY", "BAD_METADATA"
 ]
 
 # Plain ints for the hot paths below (an IntEnum attribute costs a class lookup).
@@ -173,7 +187,9 @@ _F_END: Final = 0x0001
 _F_HAS_MESSAGE: Final = 0x0002
 _F_METADATA: Final = 0x0004
 _F_HEADERS: Final = 0x0008
+_F_INLINE: Final = 0x0020
 _F_END_MSG: Final = _F_END | _F_HAS_MESSAGE  # the flags of a unary REQUEST, and of its OK reply
+_F_END_MSG_INLINE: Final = _F_END_MSG | _F_INLINE  # ... sent inline, the usual form
 
 # Precompiled layouts. "<" = little-endian, no padding.
 _FIXED: Final = struct.Struct("<BBHI")  # version, kind, flags, call id
@@ -187,29 +203,38 @@ _U16: Final = struct.Struct("<H")
 _U32: Final = struct.Struct("<I")
 _ENTRY_HEAD: Final = struct.Struct("<H")
 _EMPTY_BLOCK: Final = b"\x00\x00"
+_INLINE_MAX: Final = INLINE_MAX_BYTES
 
 # Byte values allowed in a metadata key: [0-9a-z-_.].
 _KEY_BYTES: Final = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyz-_.")
 
 
 
-def _bare_ok_reply_id(header: bytes) -> int:
-    """The call id when ``header`` is the usual unary reply, else -1: a TRAILERS OK with the
+def _bare_ok_reply_id(frame: bytes, inline: bool) -> int:
+    """The call id when ``frame`` is the usual unary reply, else -1: a TRAILERS OK with the
     response (END | HAS_MESSAGE) and no status message, details or metadata, read with one unpack.
 
-    The clients' hot path (``_client.py``, ``_sync_client.py``); anything else goes through
-    :func:`decode_header`.
+    ``inline``: the message is the rest of ``frame`` (flags END | HAS_MESSAGE | INLINE, the
+    response from ``frame[_BARE_SIZE:]``); else ``frame`` is a two-frame header, exactly
+    ``_BARE_SIZE`` bytes, and the response is the next frame. The clients' hot path
+    (``_client.py``, ``_sync_client.py``); anything else goes through :func:`decode_header`.
 
     Example::
 
-        cid = _bare_ok_reply_id(frames[0])
+        cid = _bare_ok_reply_id(frames[0], True)
         if cid == call.call_id:
-            response = frames[1]
+            response = frames[0][_BARE_SIZE:]
     """
-    if len(header) != _BARE_SIZE:
+    if inline:
+        if len(frame) < _BARE_SIZE:
+            return -1
+        want = _F_END_MSG_INLINE
+    elif len(frame) != _BARE_SIZE:
         return -1
-    version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(header, 0)
-    if version == PROTOCOL_VERSION and kind == _TRAILERS and flags == _F_END_MSG and not (status or mlen or dlen):
+    else:
+        want = _F_END_MSG
+    version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frame, 0)
+    if version == PROTOCOL_VERSION and kind == _TRAILERS and flags == want and not (status or mlen or dlen):
         return cid  # type: ignore[no-any-return]
     return -1
 
@@ -261,6 +286,7 @@ class PacketHeader:
         "details",
         "headers",
         "metadata",
+        "size",
     )
 
     def __init__(
@@ -294,6 +320,9 @@ class PacketHeader:
         self.headers = headers
         #: REQUEST/TRAILERS with METADATA: request headers or trailers.
         self.metadata = metadata
+        #: Decoded headers: where the body ends, so an inline packet's message is
+        #: ``frame[h.size:]``. Ignored when encoding.
+        self.size = HEADER_SIZE
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -476,16 +505,19 @@ def _read_metadata(buf: bytes, off: int, call_id: int) -> tuple[Metadata, int]:
 
 
 def decode_header(frame: bytes) -> PacketHeader:
-    """Decode one header frame.
+    """Decode one header frame (a two-frame packet's first frame, or an inline packet).
 
     Raises ``ProtocolError`` for a short header, another version, an unknown kind, a body shorter
     than its fields claim, or an invalid metadata key. Bytes after the body are ignored (room for
-    compatible extensions), as are unknown flag bits (they are kept in ``flags``).
+    compatible extensions), as are unknown flag bits (they are kept in ``flags``); with INLINE and
+    HAS_MESSAGE they are the message, ``frame[h.size:]``.
 
     Example::
 
         h = decode_header(bytes.fromhex("0104000007000000"))
         (h.kind, h.call_id)  # (4, 7): a CANCEL for call 7
+        frame = bytes.fromhex("01022200070000000a0568656c6c6f")  # an inline MESSAGE
+        frame[decode_header(frame).size:]  # b"\n\x05hello"
     """
     n = len(frame)
     if n < HEADER_SIZE:
@@ -502,7 +534,9 @@ def decode_header(frame: bytes) -> PacketHeader:
             raise _truncated(call_id)
         h.method = frame[14 : 14 + mlen].decode("utf-8", "replace")
         if flags & _F_METADATA:
-            h.metadata, _ = _read_metadata(frame, 14 + mlen, call_id)
+            h.metadata, h.size = _read_metadata(frame, 14 + mlen, call_id)
+        else:
+            h.size = 14 + mlen
         return h
     if kind == _TRAILERS:
         if n < 14:
@@ -525,10 +559,11 @@ def decode_header(frame: bytes) -> PacketHeader:
             h.headers, off = _read_metadata(frame, off, call_id)
         if flags & _F_METADATA:
             h.metadata, off = _read_metadata(frame, off, call_id)
+        h.size = off
         return h
     if kind == _MESSAGE:
         if flags & _F_HEADERS:
-            h.headers, _ = _read_metadata(frame, HEADER_SIZE, call_id)
+            h.headers, h.size = _read_metadata(frame, HEADER_SIZE, call_id)
         return h
     if kind == _CANCEL or kind == _EVENT:
         return h
@@ -538,10 +573,12 @@ def decode_header(frame: bytes) -> PacketHeader:
 def check_framing(frames: Sequence[bytes], start: int = 0) -> ProtocolErrorReason | None:
     """Check the framing of a whole received message before any packet is acted on.
 
-    Requires an even, non-zero number of frames from ``start`` (1 on a ROUTER, after the routing
-    id), each header at least 8 bytes. Returns the reason to drop the whole message, or ``None``.
-    Checking first keeps "drop the whole message" (PZMQ/1 10) true even when the bad packet is
-    not the first.
+    Walks the packets from ``start`` (1 on a ROUTER, after the routing id; 1 on SUB, after the
+    topic): a header with INLINE is a whole packet, any other takes the next frame as its payload.
+    Every header must be at least 8 bytes (``SHORT_HEADER``), the last one must have its payload
+    frame, and there must be at least one packet (``MISSING_PAYLOAD``). Returns the reason to drop
+    the whole message, or ``None``. Checking first keeps "drop the whole message" (PZMQ/1 10) true
+    even when the bad packet is not the first.
 
     Example::
 
@@ -549,18 +586,38 @@ def check_framing(frames: Sequence[bytes], start: int = 0) -> ProtocolErrorReaso
         if bad is not None:
             count_dropped(peer, bad)
     """
-    n = len(frames) - start
-    # A message with no packet at all (only a routing id) is dropped like an odd one.
-    if n <= 0 or n & 1:
-        return "ODD_FRAME_COUNT"
-    for i in range(start, len(frames), 2):
-        if len(frames[i]) < HEADER_SIZE:
+    n = len(frames)
+    if start >= n:
+        return "MISSING_PAYLOAD"  # no packet at all (only a routing id or a topic)
+    i = start
+    while i < n:
+        header = frames[i]
+        if len(header) < HEADER_SIZE:
             return "SHORT_HEADER"
-    return None
+        # flags are little-endian at offset 2: INLINE (0x20) is in byte 2.
+        i += 1 if header[2] & _F_INLINE else 2
+    return "MISSING_PAYLOAD" if i > n else None
+
+
+def encode_packet(h: PacketHeader, message: bytes | None) -> list[bytes]:
+    """The frames of one packet: ``[header + message]`` when ``h.flags`` has INLINE, else
+    ``[header, message]`` (an empty payload frame when ``message`` is ``None``).
+
+    For codec tests and tools; the runtime's senders build the same frames on their hot paths.
+
+    Example::
+
+        encode_packet(PacketHeader(Kind.MESSAGE, Flag.HAS_MESSAGE | Flag.INLINE, 7), b"hi")
+        # [b"\x01\x02\x22\x00\x07\x00\x00\x00hi"]
+    """
+    header = encode_header(h)
+    if h.flags & _F_INLINE:
+        return [header + message if message else header]
+    return [header, EMPTY_FRAME if message is None else message]
 
 
 def has_message(flags: int) -> bool:
-    """True if the flags say the payload frame holds a message.
+    """True if the flags say the packet carries a message (its payload frame, or after an inline body).
 
     Example::
 

@@ -251,7 +251,7 @@ class BidiStream(ResponseStream[Resp], Generic[Req, Resp]):
         except RpcError as e:
             self._channel._abandon(call, e.code, e.message)
             raise
-        self._channel._submit(call, P._FIXED.pack(P.PROTOCOL_VERSION, P._MESSAGE, P._F_HAS_MESSAGE, call.call_id), data)
+        self._channel._submit_message(call, 0, data)
         return True
 
     def done_writing(self) -> None:
@@ -263,7 +263,7 @@ class BidiStream(ResponseStream[Resp], Generic[Req, Resp]):
         """
         if not self._done_writing:
             self._done_writing = True
-            self._channel._submit(self._call, P._FIXED.pack(P.PROTOCOL_VERSION, P._MESSAGE, P._F_END, self._call.call_id), P.EMPTY_FRAME)
+            self._channel._submit_message(self._call, P._F_END, None)
 
     def _pump(self, requests: Iterable[Req], deadline: float | None, reraise: bool) -> None:
         try:
@@ -432,7 +432,7 @@ class AsyncBidiStream(AsyncResponseStream[Resp], Generic[Req, Resp]):
         except RpcError as e:
             self._channel._abandon(call, e.code, e.message)
             raise
-        self._channel._submit(call, P._FIXED.pack(P.PROTOCOL_VERSION, P._MESSAGE, P._F_HAS_MESSAGE, call.call_id), data)
+        self._channel._submit_message(call, 0, data)
         return True
 
     async def done_writing(self) -> None:
@@ -444,7 +444,7 @@ class AsyncBidiStream(AsyncResponseStream[Resp], Generic[Req, Resp]):
         """
         if not self._done_writing:
             self._done_writing = True
-            self._channel._submit(self._call, P._FIXED.pack(P.PROTOCOL_VERSION, P._MESSAGE, P._F_END, self._call.call_id), P.EMPTY_FRAME)
+            self._channel._submit_message(self._call, P._F_END, None)
 
     def cancel(self) -> bool:
         """Cancel the call and stop sending ``requests``; see ``AsyncResponseStream.cancel``.

@@ -17,8 +17,29 @@ from typing import Any
 from google.protobuf.wrappers_pb2 import StringValue
 
 from protozmq import AsyncServer, MethodDescriptor, RpcError, Server, ServicerContext, StatusCode
+from protozmq import protocol as P
 
 S = StringValue
+
+
+def packets(frames: list[bytes], start: int = 0) -> list[tuple[P.PacketHeader, bytes, bool]]:
+    """The packets of a received message, for raw-socket tests: (header, message, inline?) each.
+
+    Walks the frames by the INLINE flag (PZMQ/1 3); message is b"" without HAS_MESSAGE. Asserts
+    the framing is right (no short header, no missing payload frame).
+    """
+    assert P.check_framing(frames, start) is None, P.check_framing(frames, start)
+    out: list[tuple[P.PacketHeader, bytes, bool]] = []
+    i = start
+    while i < len(frames):
+        h = P.decode_header(frames[i])
+        if h.flags & P.Flag.INLINE:
+            out.append((h, frames[i][h.size :] if h.flags & P.Flag.HAS_MESSAGE else b"", True))
+            i += 1
+        else:
+            out.append((h, frames[i + 1] if h.flags & P.Flag.HAS_MESSAGE else b"", False))
+            i += 2
+    return out
 
 
 def _m(name: str, kind: Any) -> MethodDescriptor[StringValue, StringValue]:

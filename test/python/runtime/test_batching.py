@@ -14,6 +14,7 @@ import json
 import pathlib
 from typing import Any
 
+import pytest
 import zmq
 from google.protobuf.wrappers_pb2 import StringValue as S
 
@@ -41,12 +42,17 @@ def test_async_channel_batches_requests(zctx: zmq.Context[Any], endpoint: str) -
                     ready = await loop.run_in_executor(None, router.poll, 3000)
                     assert ready
                     frames = router.recv_multipart()
-                    sizes.append((len(frames) - 1) // 2)
-                    # Answer the whole batch with one batched reply.
+                    packets = kit.packets(frames, 1)
+                    assert all(inline for _, _, inline in packets)  # small requests: one frame each
+                    sizes.append(len(packets))
+                    # Answer the whole batch with one batched reply, alternating the two forms.
                     reply = [frames[0]]
-                    for i in range(1, len(frames), 2):
-                        cid = P.decode_header(frames[i]).call_id
-                        reply += [P.encode_trailers(cid, P.Flag.END | P.Flag.HAS_MESSAGE, 0, ""), frames[i + 1]]
+                    for n, (h, message, _) in enumerate(packets):
+                        flags = P.Flag.END | P.Flag.HAS_MESSAGE
+                        if n % 2:
+                            reply += [P.encode_trailers(h.call_id, flags | P.Flag.INLINE, 0, "") + message]
+                        else:
+                            reply += [P.encode_trailers(h.call_id, flags, 0, ""), message]
                     router.send_multipart(reply)
                 assert sizes == [64, 36]
                 results = await asyncio.gather(*calls)
@@ -57,8 +63,9 @@ def test_async_channel_batches_requests(zctx: zmq.Context[Any], endpoint: str) -
         router.close(linger=0)
 
 
-def test_server_accepts_batched_requests(server: ServerHandle, zctx: zmq.Context[Any]) -> None:
-    case = next(c for c in json.loads((VECTORS / "packets.json").read_text())["cases"] if c["name"].startswith("batch"))
+@pytest.mark.parametrize("name", ["batch of three unary requests", "batch mixing inline and two-frame packets"])
+def test_server_accepts_batched_requests(name: str, server: ServerHandle, zctx: zmq.Context[Any]) -> None:
+    case = next(c for c in json.loads((VECTORS / "packets.json").read_text())["cases"] if c["name"] == name)
     dealer = zctx.socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
     try:
@@ -67,10 +74,9 @@ def test_server_accepts_batched_requests(server: ServerHandle, zctx: zmq.Context
         replies: dict[int, tuple[int, bytes]] = {}
         while len(replies) < 3:
             assert dealer.poll(3000)
-            frames = dealer.recv_multipart()
-            for i in range(0, len(frames), 2):
-                h = P.decode_header(frames[i])
-                replies[h.call_id] = (h.status, frames[i + 1])
+            for h, message, inline in kit.packets(dealer.recv_multipart()):
+                assert inline  # small replies and errors: one frame each
+                replies[h.call_id] = (h.status, message)
         assert replies[10] == (StatusCode.OK, S(value="hello").SerializeToString())
         assert replies[11][0] == StatusCode.OK
         assert replies[12][0] == StatusCode.UNIMPLEMENTED

@@ -16,6 +16,7 @@ from typing import Any
 
 import zmq
 
+import pzmq_testkit as kit
 from protozmq import AsyncSubscriber, Event, Publisher, Subscriber
 from protozmq import protocol as P
 
@@ -332,10 +333,15 @@ def test_publish_many_sends_batches_that_arrive_in_order(zctx: zmq.Context[Any],
                 assert pub.publish_many("b/x", payloads, batch=16) == 0
                 assert pub.publish("b/x", b"last") == 40
                 sizes = []
+                forms: list[bool] = []
                 for _ in range(4):
                     assert raw.poll(5000)
-                    sizes.append((len(raw.recv_multipart()) - 1) // 2)
+                    frames = raw.recv_multipart()
+                    sizes.append(len(kit.packets(frames, 1)))
+                    forms.extend(inline for _, _, inline in kit.packets(frames, 1))
                 assert sizes == [16, 16, 8, 1]
+                # Up to INLINE_MAX_BYTES (16 events of 0..16 KB) inline, larger ones two frames.
+                assert forms == [len(p) <= P.INLINE_MAX_BYTES for p in payloads] + [True]
                 got = [sub.recv(timeout=5) for _ in range(41)]
                 assert got == [Event("b/x", i, p) for i, p in enumerate(payloads + [b"last"])]
                 assert (sub.gaps, sub.dropped_messages) == (0, 0)

@@ -121,12 +121,12 @@ def test_take_over_continues_a_batched_message(
             P.encode_request(2, 3, 0, ECHO.path_bytes), S(value="after").SerializeToString(),
         ])
         assert dealer.poll(2000), "the packet behind the blocked handler was not answered"
-        frames = dealer.recv_multipart()
-        assert P.decode_header(frames[0]).call_id == 2
-        assert S.FromString(frames[1]).value == "after"
+        [(h, message, _)] = kit.packets(dealer.recv_multipart())
+        assert h.call_id == 2
+        assert S.FromString(message).value == "after"
         release.set()
         assert dealer.poll(3000)
-        assert P.decode_header(dealer.recv_multipart()[0]).call_id == 1
+        assert kit.packets(dealer.recv_multipart())[0][0].call_id == 1
     finally:
         dealer.close(linger=0)
 

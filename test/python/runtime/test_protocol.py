@@ -46,32 +46,52 @@ def _expected_header(p: dict[str, Any]) -> P.PacketHeader:
     )
 
 
-def _rpc_pairs(case: dict[str, Any]) -> list[tuple[bytes, bytes, dict[str, Any]]]:
+def _packets(case: dict[str, Any]) -> list[tuple[list[bytes], dict[str, Any]]]:
+    """The frames of each packet of a case: one (INLINE) or two, found by the INLINE flag."""
     frames = [bytes.fromhex(f) for f in case["frames"]]
     if case["socket"] == "pubsub":
-        frames = frames[1:]  # topic frame first, then header and payload
-    assert len(frames) == 2 * len(case["packets"])
-    return [(frames[2 * i], frames[2 * i + 1], p) for i, p in enumerate(case["packets"])]
+        frames = frames[1:]  # topic frame first, then the packets
+    out: list[tuple[list[bytes], dict[str, Any]]] = []
+    i = 0
+    for p in case["packets"]:
+        width = 1 if p["flags"] & P.Flag.INLINE else 2
+        out.append((frames[i : i + width], p))
+        i += width
+    assert i == len(frames)
+    return out
 
 
 @pytest.mark.parametrize("case", PACKETS, ids=[c["name"] for c in PACKETS])
 def test_golden_decode(case: dict[str, Any]) -> None:
     frames = [bytes.fromhex(f) for f in case["frames"]]
     assert P.check_framing(frames, 1 if case["socket"] == "pubsub" else 0) is None
-    for header, payload, p in _rpc_pairs(case):
-        got = P.decode_header(header)
+    for packet, p in _packets(case):
+        got = P.decode_header(packet[0])
         want = _expected_header(p)
+        payload = bytes.fromhex(p["payload"])
+        # The body ends where the message starts (inline), or at the end of the header frame.
+        want.size = len(packet[0]) - (len(payload) if len(packet) == 1 else 0)
         for field in P.PacketHeader.__slots__:
             assert getattr(got, field) == getattr(want, field), field
-        assert payload == bytes.fromhex(p["payload"])
+        if len(packet) == 1:
+            message = packet[0][got.size :] if got.flags & P.Flag.HAS_MESSAGE else b""
+        else:
+            message = packet[1]
+        assert message == payload
     if case["socket"] == "pubsub":
         assert frames[0].decode() == case["topic"]
 
 
 @pytest.mark.parametrize("case", PACKETS, ids=[c["name"] for c in PACKETS])
 def test_golden_encode(case: dict[str, Any]) -> None:
-    for header, _, p in _rpc_pairs(case):
-        assert P.encode_header(_expected_header(p)).hex() == header.hex()
+    for packet, p in _packets(case):
+        payload = bytes.fromhex(p["payload"]) if p["flags"] & P.Flag.HAS_MESSAGE else None
+        assert [f.hex() for f in P.encode_packet(_expected_header(p), payload)] == [f.hex() for f in packet]
+
+
+def test_golden_cover_both_forms() -> None:
+    forms = {bool(p["flags"] & P.Flag.INLINE) for c in PACKETS for p in c["packets"]}
+    assert forms == {True, False}
 
 
 def test_golden_cover_every_kind() -> None:
@@ -83,7 +103,7 @@ def test_golden_cover_every_kind() -> None:
 def test_malformed_decode(case: dict[str, Any]) -> None:
     frames = [bytes.fromhex(f) for f in case["frames"]]
     framing = P.check_framing(frames)
-    if case["error"] in ("SHORT_HEADER", "ODD_FRAME_COUNT"):
+    if case["error"] in ("SHORT_HEADER", "MISSING_PAYLOAD"):
         assert framing == case["error"]
         return
     assert framing is None
@@ -107,11 +127,34 @@ def test_request_encoding_clamps_and_fast_paths() -> None:
     assert h.flags & P.Flag.METADATA and h.metadata == Metadata({"k": "v"})
 
 
+def test_framing_walks_inline_and_two_frame_packets() -> None:
+    inline = P.encode_simple(P.Kind.CANCEL, P.Flag.INLINE, 1)
+    two = P.encode_simple(P.Kind.CANCEL, 0, 2)
+    assert P.check_framing([inline, two, b"", inline]) is None
+    assert P.check_framing([b"peer", inline], 1) is None
+    assert P.check_framing([b"peer"], 1) == "MISSING_PAYLOAD"
+    assert P.check_framing([]) == "MISSING_PAYLOAD"
+    assert P.check_framing([inline, two]) == "MISSING_PAYLOAD"
+    assert P.check_framing([two, b"1234", inline, b"1234"]) == "SHORT_HEADER"
+    # A payload frame is never read as a header, however short.
+    assert P.check_framing([two, b"", two, b"x"]) is None
+
+
+def test_bare_ok_reply_fast_check() -> None:
+    two = P.encode_trailers(9, P.Flag.HAS_MESSAGE | P.Flag.END, 0, "")
+    inline = P.encode_trailers(9, P.Flag.HAS_MESSAGE | P.Flag.END | P.Flag.INLINE, 0, "") + b"resp"
+    assert P._bare_ok_reply_id(two, False) == 9 and P._bare_ok_reply_id(two, True) == -1
+    assert P._bare_ok_reply_id(inline, True) == 9 and P._bare_ok_reply_id(inline, False) == -1
+    assert inline[P._BARE_SIZE :] == b"resp"
+    assert P._bare_ok_reply_id(P.encode_trailers(9, 0x23, 0, "m") + b"resp", True) == -1
+    assert P._bare_ok_reply_id(P.encode_trailers(9, 0x23, 5, ""), True) == -1
+
+
 def test_trailing_bytes_and_unknown_flags_are_ignored() -> None:
     header = P.encode_simple(P.Kind.CANCEL, 0, 3) + b"future extension"
     assert P.decode_header(header).kind == P.Kind.CANCEL
     with pytest.raises(ValueError):
-        P.encode_header(P.PacketHeader(P.Kind.CANCEL, 0x100, 1))
+        P.encode_header(P.PacketHeader(P.Kind.CANCEL, 0x40, 1))
     with pytest.raises(ValueError):
         P.encode_header(P.PacketHeader(9, 0, 1))
 
