@@ -155,9 +155,10 @@ class Publisher:
         """Send events of one topic, up to ``batch`` per ZeroMQ message; returns the first's seq.
 
         Batching (PZMQ/1 7): one message carries the topic frame once, then one EVENT packet per
-        event (inline, or header and payload frames for one over ``INLINE_MAX_BYTES``). Subscribers (TS and Python) hand the events out one by one, in order. Fewer
-        messages cost less on both sides; the high-water mark counts messages, so a batch is
-        delivered or dropped whole. ``batch=1`` is ``publish`` in a loop.
+        event (inline, or header and payload frames for one over ``INLINE_MAX_BYTES``).
+        Subscribers (TS and Python) hand the events out one by one, in order. Fewer messages cost
+        less on both sides; the high-water mark counts messages, so a batch is delivered or
+        dropped whole. ``batch=1`` is ``publish`` in a loop.
 
         Example::
 

@@ -118,7 +118,8 @@ class Flag(IntFlag):
 
     #: The sender will send nothing more for this call (half-close).
     END = 0x0001
-    #: The payload frame holds a message (an empty payload with this flag is an empty message).
+    #: The packet carries a message: its payload frame, or (INLINE) the bytes after the body. An
+    #: empty one with this flag is an empty message.
     HAS_MESSAGE = 0x0002
     #: The body carries a metadata block: request headers on REQUEST, trailers on TRAILERS.
     METADATA = 0x0004
