@@ -22,7 +22,7 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from . import protocol as P
-from ._transport import LOG, NOBLOCK, close_socket, configure_rpc_socket, recv_frames, send_frames, socket_events
+from ._transport import LOG, NOBLOCK, close_socket, configure_rpc_socket, recv_routed, send_frames, socket_events
 from .context import ServicerContext
 from .errors import RpcError
 from .metadata import Metadata
@@ -143,7 +143,7 @@ class ServerCore:
         ev = 0
         for _ in range(1024):  # bounded, so the owner also gets to flush under a flood
             try:
-                frames = recv_frames(sock, NOBLOCK)
+                frames = recv_routed(sock, NOBLOCK)
             except zmq.Again:
                 return 0
             self._on_frames(frames)

@@ -47,7 +47,7 @@ import zmq
 
 from . import protocol as P
 from ._server import CALL_ENDED, END_OF_STREAM, ServerCore
-from ._transport import LOG, NOBLOCK, Poll, Waker, close_socket, recv_frames
+from ._transport import LOG, NOBLOCK, Poll, Waker, close_socket, recv_routed
 from .context import ServicerContext
 from .errors import RpcError
 from .status import StatusCode
@@ -253,7 +253,7 @@ class SyncServerCore(ServerCore):
                 self._idle = False
                 continue
             try:
-                frames = recv_frames(sock, 0)  # blocking, the GIL released, like a raw echo
+                frames = recv_routed(sock, 0)  # blocking, the GIL released, like a raw echo
             except zmq.Again:
                 frames = None
             self._idle = False
@@ -299,7 +299,7 @@ class SyncServerCore(ServerCore):
         while (left := settle_end - time.monotonic()) > 0:
             _set(sock, _RCVTIMEO, max(1, int(left * 1000)))
             try:
-                frames = recv_frames(sock, 0)
+                frames = recv_routed(sock, 0)
             except zmq.Again:
                 continue
             if frames[0] != _WAKE_ID:
