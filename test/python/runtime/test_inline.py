@@ -236,6 +236,24 @@ def test_blocking_client_drops_a_message_missing_a_payload(
         raw.close()
 
 
+def test_blocking_client_ignores_probes_in_either_form(
+    make_channel: Callable[..., Channel], zctx: zmq.Context[Any], endpoint: str
+) -> None:
+    # Call id 0 is the server's liveness probe (PZMQ/1 8): ignored, whatever its form.
+    raw = _RawServer(zctx, endpoint)
+    try:
+        channel = make_channel(raw.endpoint)
+        stream = channel.server_stream(kit.STREAM, S(value="1"), timeout=5)
+        _, h, _ = raw.request()
+        raw.send(P.encode_simple(P.Kind.MESSAGE, 0, P.PROBE_CALL_ID), b"")
+        raw.send(P.encode_simple(P.Kind.MESSAGE, INLINE, P.PROBE_CALL_ID))
+        raw.send(*_message(h.call_id, "only", True), P.encode_trailers(h.call_id, P.Flag.END | INLINE, 0, ""))
+        assert [r.value for r in stream] == ["only"]
+        assert channel._dropped == 0
+    finally:
+        raw.close()
+
+
 def test_async_client_sends_by_size_and_takes_both_forms(zctx: zmq.Context[Any], endpoint: str) -> None:
     raw = _RawServer(zctx, endpoint)
 
