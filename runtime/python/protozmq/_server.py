@@ -499,11 +499,10 @@ class ServerCore:
         self._schedule_probe(_PROBE_AGAIN_S)
 
     def _probe(self) -> None:
-        # Exactly as PZMQ/1 8 words it: no flags, an empty payload frame (so not inline). Rare,
-        # so the extra frame costs nothing that matters.
-        probe = _FIXED_PACK(1, _MESSAGE, 0, P.PROBE_CALL_ID)
+        # One inline frame, no message (PZMQ/1 8), as the TS server sends it.
+        probe = _FIXED_PACK(1, _MESSAGE, _F_INLINE, P.PROBE_CALL_ID)
         for peer in {c._peer for c in list(self._calls.values())}:
-            self._outbox.append((peer, probe, P.EMPTY_FRAME))
+            self._outbox.append((peer, probe, None))
 
     def _schedule_probe(self, delay: float) -> None:
         raise NotImplementedError
