@@ -109,7 +109,7 @@ class Publisher:
         with self._lock:
             self._sock.connect(endpoint)
 
-    def publish(self, topic: str, payload: bytes) -> int:
+    def publish(self, topic: str, payload: bytes | bytearray | memoryview) -> int:
         """Send one event; returns its sequence number. Never blocks (a slow subscriber loses events).
 
         ``topic`` is ``"<package>.<Service>/<Method>"``, optionally followed by ``"/" suffix``.
