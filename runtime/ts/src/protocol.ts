@@ -425,6 +425,28 @@ function writeMessage(buf: Buffer, off: number, message: Uint8Array, n: number):
   else buf.set(message, off);
 }
 
+// Frames are carved out of shared slabs, as Node's Buffer.allocUnsafe does below 4 KiB: on V8 an
+// ArrayBuffer of its own costs an off-heap allocation, external-memory accounting and a later
+// sweep, about as much as copying several KiB, which would eat the gain of sending a message of a
+// few KiB inline. Up to INLINE_MAX_BYTES plus a header fits one slab at least 4 times. A carved
+// frame is written once, by its encoder, and never handed out again (zeromq.js may keep it until
+// libzmq has sent it); a slab lives as long as any of its frames.
+const FRAME_SLAB_SIZE = 4 * (INLINE_MAX_BYTES + 1024);
+const NODE_POOL_MAX = 4096;
+let frameSlab: ArrayBuffer = new ArrayBuffer(0);
+let frameSlabPos = 0;
+
+function allocFrame(size: number): Buffer {
+  if (size < NODE_POOL_MAX || size > FRAME_SLAB_SIZE / 4) return Buffer.allocUnsafe(size);
+  if (frameSlabPos + size > frameSlab.byteLength) {
+    frameSlab = Buffer.allocUnsafeSlow(FRAME_SLAB_SIZE).buffer as ArrayBuffer;
+    frameSlabPos = 0;
+  }
+  const buf = Buffer.from(frameSlab, frameSlabPos, size);
+  frameSlabPos = (frameSlabPos + size + 7) & ~7;
+  return buf;
+}
+
 function writeFixed(buf: Buffer, kind: number, flags: number, callId: number): void {
   buf[0] = PROTOCOL_VERSION;
   buf[1] = kind;
@@ -464,7 +486,7 @@ export function encodeRequest(
   const mdSize = flags & Flag.METADATA ? metadataSize(metadata) : 0;
   const bodyEnd = 14 + method.length + mdSize;
   const n = inlineSize(flags, message);
-  const buf = Buffer.allocUnsafe(bodyEnd + n);
+  const buf = allocFrame(bodyEnd + n);
   writeFixed(buf, Kind.REQUEST, flags, callId);
   buf.writeUInt32LE(timeoutMs > MAX_U32 ? MAX_U32 : timeoutMs < 0 ? 0 : Math.ceil(timeoutMs), 8);
   buf.writeUInt16LE(method.length, 12);
@@ -501,7 +523,7 @@ export function encodeTrailers(
   const tSize = flags & Flag.METADATA ? metadataSize(trailers) : 0;
   const bodyEnd = HEADER_SIZE + 10 + msgLen + detLen + hSize + tSize;
   const n = inlineSize(flags, response);
-  const buf = Buffer.allocUnsafe(bodyEnd + n);
+  const buf = allocFrame(bodyEnd + n);
   writeFixed(buf, Kind.TRAILERS, flags, callId);
   buf.writeUInt16LE(status, 8);
   buf.writeUInt32LE(msgLen, 10);
@@ -534,7 +556,7 @@ export function encodeSimple(kind: number, flags: number, callId: number, header
   if (headers !== undefined) flags |= Flag.HEADERS;
   const hSize = kind === Kind.MESSAGE && flags & Flag.HEADERS ? metadataSize(headers) : 0;
   const n = inlineSize(flags, message);
-  const buf = Buffer.allocUnsafe(HEADER_SIZE + hSize + n);
+  const buf = allocFrame(HEADER_SIZE + hSize + n);
   writeFixed(buf, kind, flags, callId);
   if (hSize) writeMetadata(buf, HEADER_SIZE, headers);
   if (n) writeMessage(buf, HEADER_SIZE + hSize, message!, n);
