@@ -3,6 +3,9 @@
  * size, with the message sent inline (copied after the header into one frame, read back as a view
  * of that frame) against two frames (header frame + the message, not copied), on raw zeromq.js
  * sockets that do exactly what the runtime's writers and readers do per packet, nothing else.
+ * Inline comes twice: each frame a `Buffer.allocUnsafe` of its own ("own": above 4 KiB that is an
+ * ArrayBuffer per frame), and frames of 4 KiB or more carved from a shared slab ("slab"), as
+ * protocol.ts's encoders do.
  *
  *   node --import tsx bench/ts/inline-threshold.ts [--transport inproc|ipc] [--sizes 64,1024,...]
  *        [--calls 4000] [--rounds 7]
@@ -40,14 +43,31 @@ function parseArgs(): Args {
   return a;
 }
 
+type Form = "own" | "slab" | "two";
+
+const SLAB_SIZE = 4 * (16 * 1024 + 1024);
+let slab = new ArrayBuffer(0);
+let slabPos = 0;
+
+function alloc(size: number, form: Form): Buffer {
+  if (form === "own" || size < 4096) return Buffer.allocUnsafe(size);
+  if (slabPos + size > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, size)).buffer as ArrayBuffer;
+    slabPos = 0;
+  }
+  const b = Buffer.from(slab, slabPos, size);
+  slabPos = (slabPos + size + 7) & ~7;
+  return b;
+}
+
 /** One packet in the chosen form: a fresh header (as the encoders make), the message copied after it when inline. */
-function frames(message: Uint8Array, inline: boolean): Buffer[] {
-  if (!inline) {
+function frames(message: Uint8Array, form: Form): Buffer[] {
+  if (form === "two") {
     const h = Buffer.allocUnsafe(HEADER);
     h.fill(1);
     return [h, message as Buffer];
   }
-  const f = Buffer.allocUnsafe(HEADER + message.length);
+  const f = alloc(HEADER + message.length, form);
   f.fill(1, 0, HEADER);
   f.set(message, HEADER);
   return [f];
@@ -60,7 +80,7 @@ function messageOf(fs: Buffer[], start: number): Buffer {
 
 let seq = 0;
 
-async function run(transport: string, size: number, inline: boolean, calls: number): Promise<number> {
+async function run(transport: string, size: number, form: Form, calls: number): Promise<number> {
   const ep = transport === "inproc" ? `inproc://inline-threshold-${++seq}` : `ipc:///tmp/pz-inline-threshold-${process.pid}-${++seq}`;
   const router = new zmq.Router({ linger: 0 });
   await router.bind(ep);
@@ -72,7 +92,7 @@ async function run(transport: string, size: number, inline: boolean, calls: numb
       for (;;) {
         const fs = await router.receive();
         const m = messageOf(fs, 1);
-        await router.send([fs[0]!, ...frames(m, inline)]);
+        await router.send([fs[0]!, ...frames(m, form)]);
       }
     } catch {
       // closed
@@ -81,7 +101,7 @@ async function run(transport: string, size: number, inline: boolean, calls: numb
   const go = async (n: number): Promise<void> => {
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      await dealer.send(frames(message, inline));
+      await dealer.send(frames(message, form));
       sum += messageOf(await dealer.receive(), 0).length;
     }
     if (sum !== n * size) throw new Error("bad echo");
@@ -105,22 +125,20 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const a = parseArgs();
   console.log(`${a.transport}, ${a.calls} round trips per block, ${a.rounds} rounds; CPU µs per round trip (both ends)`);
-  console.log("size      inline  two-frame  inline÷two-frame");
+  console.log("size      inline(own)  inline(slab)  two-frame   own÷two  slab÷two");
+  const forms: Form[] = ["own", "slab", "two"];
   for (const size of a.sizes) {
-    const one: number[] = [];
-    const two: number[] = [];
+    const t: Record<Form, number[]> = { own: [], slab: [], two: [] };
     for (let r = 0; r < a.rounds; r++) {
-      // Alternate which form goes first, so a slow stretch of the machine hits both alike.
-      if (r % 2 === 0) {
-        one.push(await run(a.transport, size, true, a.calls));
-        two.push(await run(a.transport, size, false, a.calls));
-      } else {
-        two.push(await run(a.transport, size, false, a.calls));
-        one.push(await run(a.transport, size, true, a.calls));
+      // Rotate which form goes first, so a slow stretch of the machine hits all alike.
+      for (let k = 0; k < forms.length; k++) {
+        const f = forms[(r + k) % forms.length]!;
+        t[f].push(await run(a.transport, size, f, a.calls));
       }
     }
-    const ratio = median(one.map((x, i) => x / two[i]!));
-    console.log(`${String(size).padEnd(9)} ${median(one).toFixed(2).padStart(6)}  ${median(two).toFixed(2).padStart(9)}  ${ratio.toFixed(2).padStart(16)}`);
+    const ratio = (f: Form): string => median(t[f].map((x, i) => x / t.two[i]!)).toFixed(2).padStart(8);
+    const med = (f: Form, w: number): string => median(t[f]).toFixed(2).padStart(w);
+    console.log(`${String(size).padEnd(9)} ${med("own", 11)}  ${med("slab", 12)}  ${med("two", 9)}  ${ratio("own")}  ${ratio("slab")}`);
   }
 }
 
