@@ -83,8 +83,8 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
   });
 
   it("interleaved topics, long topics and large payloads arrive intact, in order, none lost", async () => {
-    // The publisher reuses one header frame and one frames array for every event, and caches each
-    // topic's frame: every event must still carry its own topic, sequence number and payload.
+    // The publisher reuses its frames arrays for every event, and caches each topic's frame: every
+    // event must still carry its own topic, sequence number and payload.
     // Topic and payload frames over 128 bytes take zeromq.js's zero-copy path, smaller ones are copied.
     const pub = sockets.add(new Publisher({ sendHighWaterMark: 100_000 }));
     await pub.bind(bindAddress(t));
