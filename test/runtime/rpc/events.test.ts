@@ -228,8 +228,9 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     raw.connect(pub.endpoints[0]!);
     raw.subscribe("x.Y/");
     expect(await pub.waitForSubscriber("x.Y/Z")).toBe(true);
-    // Small (in the publisher's scratch frame), mid-sized (a frame of its own), at the limit, over it.
-    const sizes = [1, 121, 200, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1];
+    // Small (in the publisher's scratch frame, up to 120 B), mid-sized (a frame of its own), at the
+    // limit, over it.
+    const sizes = [1, 120, 121, 64, 200, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1];
     for (const [i, n] of sizes.entries()) pub.publish("x.Y/Z", Buffer.alloc(n, i + 1));
     for (const [i, n] of sizes.entries()) {
       const frames = await raw.receive();
