@@ -12,15 +12,17 @@ import { Metadata, toMetadata } from "./metadata.js";
 import {
   checkFraming,
   decodeHeader,
+  inlineMessage,
+  isInline,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   EARLY_FLUSH_PACKETS,
-  EMPTY_FRAME,
   encodeRequest,
   encodeSimple,
   Flag,
+  inlineFlags,
   Kind,
   MAX_TIMER_MS,
   MAX_U32,
@@ -36,6 +38,7 @@ import { MessageStream } from "./stream.js";
 const K_MESSAGE = Kind.MESSAGE;
 const K_TRAILERS = Kind.TRAILERS;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
+const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
@@ -242,9 +245,11 @@ export class ChannelCore {
     const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
     // A budget under 1 ms still goes out as 1 ms: 0 means "no deadline" on the wire.
     const wireTimeout = timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs));
+    // Without a message (streams opened by the client) or with a small one, the REQUEST is one frame.
+    flags = inlineFlags(flags, flags & F_HAS_MESSAGE ? payload : undefined);
     let header: Buffer;
     try {
-      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), toMetadata(options?.metadata));
+      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), toMetadata(options?.metadata), payload);
     } catch (err) {
       return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
     }
@@ -260,7 +265,7 @@ export class ChannelCore {
       call.signal = signal;
       signal.addEventListener("abort", call, { once: true });
     }
-    this.enqueue(header, payload, call);
+    this.enqueue(header, flags & F_INLINE ? undefined : payload, call);
     return call;
   }
 
@@ -268,7 +273,7 @@ export class ChannelCore {
   fail(call: ClientCall, error: RpcError, sendCancel: boolean): void {
     if (call.done) return;
     this.finish(call);
-    if (sendCancel && this.state !== CLOSED) this.enqueue(encodeSimple(Kind.CANCEL, 0, call.id), EMPTY_FRAME, null);
+    if (sendCancel && this.state !== CLOSED) this.enqueue(encodeSimple(Kind.CANCEL, F_INLINE, call.id), undefined, null);
     if (call.stream !== undefined) call.stream.fail(error);
     else call.reject!(error);
   }
@@ -303,12 +308,14 @@ export class ChannelCore {
   // ---- writer
 
   /**
-   * Queues one packet. The writer starts at the end of the current microtask, so every call made
-   * in the same tick (a loop of `unary()` calls, the callers resumed by one batch of replies) goes
-   * out in the same ZeroMQ message.
+   * Queues one packet: `header` and its `payload` frame, or (payload undefined) an inline packet,
+   * one frame whose header says INLINE. The writer starts at the end of the current microtask, so
+   * every call made in the same tick (a loop of `unary()` calls, the callers resumed by one batch
+   * of replies) goes out in the same ZeroMQ message.
    */
-  enqueue(header: Uint8Array, payload: Uint8Array, owner: QueueOwner | null): void {
-    this.outFrames.push(header, payload);
+  enqueue(header: Uint8Array, payload: Uint8Array | undefined, owner: QueueOwner | null): void {
+    if (payload === undefined) this.outFrames.push(header);
+    else this.outFrames.push(header, payload);
     this.outOwners.push(owner);
     if (this.writing) return;
     // A long run of calls in one tick starts the writer early, so the server works on the first
@@ -342,10 +349,11 @@ export class ChannelCore {
       for (let i = 0; i < owners.length; i++) if (owners[i]?.done === true && owners[i]!.sent === undefined) stale = true;
       if (stale) {
         const kept: Uint8Array[] = [];
-        for (let i = 0; i < owners.length; i++) {
+        for (let i = 0, f = 0; i < owners.length; i++) {
           const o = owners[i];
-          if (o != null && o.done && o.sent === undefined) continue;
-          kept.push(frames[2 * i]!, frames[2 * i + 1]!);
+          const n = isInline(frames[f]!) ? 1 : 2; // packet i is frames[f..f+n)
+          if (!(o != null && o.done && o.sent === undefined)) for (let j = f; j < f + n; j++) kept.push(frames[j]!);
+          f += n;
         }
         frames = kept;
         if (frames.length === 0) continue;
@@ -396,10 +404,14 @@ export class ChannelCore {
       this.onProtocolError(new ProtocolError(bad, `message of ${frames.length} frames dropped`));
       return;
     }
-    for (let i = 0; i < frames.length; i += 2) {
+    for (let i = 0; i < frames.length; ) {
+      // An inline packet is one frame, its message after the body; any other takes the next frame.
+      const hf = frames[i]!;
+      const pf = hf[2]! & F_INLINE ? undefined : frames[i + 1]!;
+      i += pf === undefined ? 1 : 2;
       let h: PacketHeader;
       try {
-        h = decodeHeader(frames[i]!);
+        h = decodeHeader(hf);
       } catch (err) {
         const pe = err as ProtocolError;
         this.onProtocolError(pe);
@@ -409,8 +421,9 @@ export class ChannelCore {
       }
       const call = this.calls.get(h.callId);
       if (call === undefined) continue; // the call may have just ended: ignore (PZMQ/1 10)
-      if (h.kind === K_TRAILERS) this.onTrailers(call, h, frames[i + 1]!);
-      else if (h.kind === K_MESSAGE) this.onStreamMessage(call, h, frames[i + 1]!);
+      const payload = pf ?? inlineMessage(hf, h);
+      if (h.kind === K_TRAILERS) this.onTrailers(call, h, payload);
+      else if (h.kind === K_MESSAGE) this.onStreamMessage(call, h, payload);
       else {
         const pe = new ProtocolError("UNKNOWN_KIND", `unexpected packet kind ${h.kind} from the server`, h.callId);
         this.onProtocolError(pe);

@@ -23,7 +23,7 @@ import { toMetadata } from "./metadata.js";
 import { CallOptions, MethodDescriptor } from "./call-options.js";
 import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER, tooLarge } from "./channel-core.js";
 import { RpcError } from "./errors.js";
-import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, Kind, methodBytes, ProtocolError } from "./protocol.js";
+import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, inlineFlags, Kind, methodBytes, ProtocolError } from "./protocol.js";
 import { Status } from "./status.js";
 import { MessageStream } from "./stream.js";
 
@@ -42,7 +42,10 @@ const SINGLE_REQUEST_FLAGS = Flag.HAS_MESSAGE | Flag.END;
  * ```
  */
 export interface ChannelOptions {
-  /** Largest payload (one serialized message) sent or accepted; larger fails RESOURCE_EXHAUSTED. Default 4 MiB. */
+  /**
+   * Largest serialized message sent or accepted, inline or in a payload frame of its own (headers
+   * and metadata not counted); larger fails RESOURCE_EXHAUSTED. Default 4 MiB.
+   */
   maxMessageBytes?: number;
   /** ZMQ_HEARTBEAT_IVL: interval between ZMTP PINGs, ms. 0 disables heartbeats. Default 1000. */
   heartbeatIvlMs?: number;
@@ -243,13 +246,14 @@ export class Channel {
       if (payload instanceof RpcError) return reject(payload);
       const timeoutMs = options?.timeoutMs ?? this.core.defaultTimeoutMs;
       const wire = timeoutMs === undefined ? 0 : Math.max(1, Math.ceil(timeoutMs));
+      const flags = inlineFlags(Flag.HAS_MESSAGE | Flag.END | Flag.ONEWAY, payload);
       let header: Buffer;
       try {
-        header = encodeRequest(this.core.nextId(), Flag.HAS_MESSAGE | Flag.END | Flag.ONEWAY, wire, methodBytes(method.path), toMetadata(options?.metadata));
+        header = encodeRequest(this.core.nextId(), flags, wire, methodBytes(method.path), toMetadata(options?.metadata), payload);
       } catch (err) {
         return reject(new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err }));
       }
-      this.core.enqueue(header, payload, new OnewaySend(resolve, reject));
+      this.core.enqueue(header, flags & Flag.INLINE ? undefined : payload, new OnewaySend(resolve, reject));
     });
   }
 
@@ -306,10 +310,11 @@ export class Channel {
           core.fail(call, tooLarge("request", payload.length, core.maxMessageBytes), true);
           return;
         }
-        core.enqueue(encodeSimple(Kind.MESSAGE, Flag.HAS_MESSAGE, call.id), payload, call);
+        const flags = inlineFlags(Flag.HAS_MESSAGE, payload);
+        core.enqueue(encodeSimple(Kind.MESSAGE, flags, call.id, undefined, payload), flags & Flag.INLINE ? undefined : payload, call);
         if (core.queued > PUMP_HIGH_WATER) await core.drained();
       }
-      if (!call.done) core.enqueue(encodeSimple(Kind.MESSAGE, Flag.END, call.id), EMPTY_FRAME, call);
+      if (!call.done) core.enqueue(encodeSimple(Kind.MESSAGE, Flag.END | Flag.INLINE, call.id), undefined, call);
     } catch (err) {
       core.fail(call, new RpcError(Status.CANCELLED, `request stream failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }), true);
     }

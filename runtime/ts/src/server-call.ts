@@ -24,7 +24,10 @@ export interface CallOwner {
 
 /** One connected client, keyed by its ZeroMQ routing id. */
 export class Peer {
+  /** Frames queued for this client: its routing id, then packets of one or two frames. */
   out: Uint8Array[] | null = null;
+  /** Packets in `out` (not frames: an inline packet is one frame, PZMQ/1 3). */
+  outPackets = 0;
   /** When sends to this peer started failing with EAGAIN (0 = not blocked). */
   blockedSince = 0;
   readonly calls = new Map<number, ServerCall>();

@@ -10,15 +10,16 @@ import { Metadata } from "./metadata.js";
 import {
   checkFraming,
   decodeHeader,
+  inlineMessage,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
-  EMPTY_FRAME,
   encodeSimple,
   MAX_TIMER_MS,
   encodeTrailers,
   Flag,
+  inlineFlags,
   Kind,
   PacketHeader,
   ProtocolError,
@@ -38,6 +39,7 @@ const K_CANCEL = Kind.CANCEL;
 const F_END = Flag.END;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_ONEWAY = Flag.ONEWAY;
+const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
@@ -127,7 +129,7 @@ export class ServerCore implements CallOwner {
 
   private probe(): void {
     if (this.closed) return;
-    for (const peer of this.peers.values()) this.writer.enqueue(peer, encodeSimple(Kind.MESSAGE, 0, 0), EMPTY_FRAME);
+    for (const peer of this.peers.values()) this.writer.enqueue(peer, encodeSimple(Kind.MESSAGE, F_INLINE, 0), undefined);
   }
 
   peerGone(peer: Peer, why: string): void {
@@ -179,10 +181,14 @@ export class ServerCore implements CallOwner {
       this.onProtocolError(new ProtocolError(bad, `message of ${frames.length - 1} frames dropped`), peer);
       return;
     }
-    for (let i = 1; i < frames.length; i += 2) {
+    for (let i = 1; i < frames.length; ) {
+      // An inline packet is one frame, its message after the body; any other takes the next frame.
+      const hf = frames[i]!;
+      const pf = hf[2]! & F_INLINE ? undefined : frames[i + 1]!;
+      i += pf === undefined ? 1 : 2;
       let h: PacketHeader;
       try {
-        h = decodeHeader(frames[i]!);
+        h = decodeHeader(hf);
       } catch (err) {
         const pe = err as ProtocolError;
         this.onProtocolError(pe, peer);
@@ -192,10 +198,10 @@ export class ServerCore implements CallOwner {
       }
       switch (h.kind) {
         case K_REQUEST:
-          this.onRequest(peer, h, frames[i + 1]!);
+          this.onRequest(peer, h, pf ?? inlineMessage(hf, h));
           break;
         case K_MESSAGE:
-          this.onClientMessage(peer, h, frames[i + 1]!);
+          this.onClientMessage(peer, h, pf ?? inlineMessage(hf, h));
           break;
         case K_CANCEL: {
           const call = peer.calls.get(h.callId);
@@ -221,7 +227,7 @@ export class ServerCore implements CallOwner {
 
   /** Sends TRAILERS with an error for a call that never started (no handler). */
   private reply(peer: Peer, callId: number, code: Status, message: string): void {
-    this.writer.enqueue(peer, encodeTrailers(callId, Flag.END, code, message), EMPTY_FRAME);
+    this.writer.enqueue(peer, encodeTrailers(callId, F_END | F_INLINE, code, message), undefined);
   }
 
   /** "unknown service X" when no method of the service is registered, else "unknown method X/Y". */
@@ -388,14 +394,15 @@ export class ServerCore implements CallOwner {
           this.failCall(call, tooLarge("response", bytes.length, this.maxMessageBytes));
           break;
         }
-        let flags: number = Flag.HAS_MESSAGE;
+        let flags = inlineFlags(F_HAS_MESSAGE, bytes);
         let headers: Metadata | undefined;
         if (!call.headersSent) {
           call.headersSent = true;
           headers = call.header;
           if (headers !== undefined) flags |= Flag.HEADERS;
         }
-        this.writer.enqueue(call.peerRef, encodeSimple(Kind.MESSAGE, flags, call.id, headers), bytes);
+        const frame = encodeSimple(Kind.MESSAGE, flags, call.id, headers, bytes);
+        this.writer.enqueue(call.peerRef, frame, flags & F_INLINE ? undefined : bytes);
         if (this.writer.backlogged) await this.writer.drained();
       }
       this.finishOk(call, undefined);
@@ -439,15 +446,16 @@ export class ServerCore implements CallOwner {
   ): void {
     const headers = call.headersSent ? undefined : call.header;
     call.headersSent = true;
+    flags = inlineFlags(flags, bytes);
     let header: Buffer;
     try {
-      header = encodeTrailers(call.id, flags, code, message, details, headers, trailers);
+      header = encodeTrailers(call.id, flags, code, message, details, headers, trailers, bytes);
     } catch (err) {
       // Metadata over the wire limits: the caller still gets an answer, without it.
-      header = encodeTrailers(call.id, Flag.END, Status.INTERNAL, `failed to encode the trailers: ${(err as Error).message}`);
-      bytes = undefined;
+      header = encodeTrailers(call.id, F_END | F_INLINE, Status.INTERNAL, `failed to encode the trailers: ${(err as Error).message}`);
+      flags = F_INLINE;
     }
-    this.writer.enqueue(call.peerRef, header, bytes ?? EMPTY_FRAME);
+    this.writer.enqueue(call.peerRef, header, flags & F_INLINE ? undefined : bytes);
   }
 
   finishError(call: ServerCall, err: unknown): void {

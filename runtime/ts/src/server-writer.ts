@@ -46,15 +46,20 @@ export class PeerWriter {
   }
 
   /**
-   * Queues one packet for `peer`. The writer starts at the end of the current microtask, so the
-   * replies to every request of one received message (and anything else answered in the same
-   * tick) leave as one ZeroMQ message per client.
+   * Queues one packet for `peer`: `header` and its `payload` frame, or (payload undefined) an
+   * inline packet, one frame whose header says INLINE. The writer starts at the end of the current
+   * microtask, so the replies to every request of one received message (and anything else
+   * answered in the same tick) leave as one ZeroMQ message per client.
    */
-  enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array): void {
-    if (peer.out === null) {
-      peer.out = [peer.id, header, payload];
+  enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array | undefined): void {
+    let out = peer.out;
+    if (out === null) {
+      peer.out = out = [peer.id];
       this.dirty.push(peer);
-    } else peer.out.push(header, payload);
+    }
+    if (payload === undefined) out.push(header);
+    else out.push(header, payload);
+    peer.outPackets++;
     this.queuedPackets++;
     if (this.writing) return;
     // Many replies in one tick (a big batch of requests) start the writer early, so the client
@@ -94,8 +99,10 @@ export class PeerWriter {
       for (const peer of list) {
         const frames = peer.out;
         if (frames === null) continue; // peer gone meanwhile
+        const packets = peer.outPackets;
         peer.out = null;
-        this.queuedPackets -= (frames.length - 1) >> 1;
+        peer.outPackets = 0;
+        this.queuedPackets -= packets;
         try {
           await this.socket.send(frames);
           if (this.closing) this.sentWhileClosing = true;
@@ -106,7 +113,7 @@ export class PeerWriter {
         } catch (err) {
           if (this.closed) break;
           const code = (err as { code?: string }).code;
-          if (code === "EAGAIN") this.sendBlocked(peer, frames);
+          if (code === "EAGAIN") this.sendBlocked(peer, frames, packets);
           else if (code === "EHOSTUNREACH") this.peerGone(peer, "client disconnected");
           else this.peerGone(peer, `client not reachable: ${(err as Error).message}`);
         }
@@ -124,11 +131,12 @@ export class PeerWriter {
    * down (libzmq then answers EAGAIN until the pipe is gone, and EHOSTUNREACH after). Keep its
    * packets, in order, and retry with a growing delay; past `sendTimeoutMs` the peer counts as gone.
    */
-  private sendBlocked(peer: Peer, frames: Uint8Array[]): void {
+  private sendBlocked(peer: Peer, frames: Uint8Array[], packets: number): void {
     const now = Date.now();
     if (peer.blockedSince === 0) peer.blockedSince = now;
     else if (now - peer.blockedSince > this.sendTimeoutMs) return this.peerGone(peer, "client not reading");
-    this.queuedPackets += (frames.length - 1) >> 1;
+    this.queuedPackets += packets;
+    peer.outPackets += packets;
     if (peer.out !== null) {
       // More packets were queued meanwhile: they go after the blocked ones; the peer is already dirty.
       for (let i = 1; i < peer.out.length; i++) frames.push(peer.out[i]!);
@@ -150,6 +158,7 @@ export class PeerWriter {
   /** Forgets a peer that is gone (its queued packets are dropped). */
   forget(peer: Peer): void {
     peer.out = null;
+    peer.outPackets = 0;
     const i = this.blocked.indexOf(peer);
     if (i >= 0) this.blocked.splice(i, 1);
   }

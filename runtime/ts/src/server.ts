@@ -148,7 +148,10 @@ export type HandlerFor<K extends MethodKind, I, O> = K extends "unary"
  * ```
  */
 export interface ServerOptions {
-  /** Largest payload accepted or sent; larger fails the call with RESOURCE_EXHAUSTED. Default 4 MiB. */
+  /**
+   * Largest serialized message accepted or sent, inline or in a payload frame of its own (headers
+   * and metadata not counted); larger fails the call with RESOURCE_EXHAUSTED. Default 4 MiB.
+   */
   maxMessageBytes?: number;
   /** ZMQ_HEARTBEAT_IVL: interval between ZMTP PINGs to each client, ms. 0 disables. Default 1000. */
   heartbeatIvlMs?: number;

@@ -3,7 +3,29 @@
  * `events.ts`, which has the publisher and the picture of the whole.
  */
 import * as zmq from "zeromq";
-import { decodeHeader, HEADER_SIZE, Kind, MAX_U32, PROTOCOL_VERSION } from "./protocol.js";
+import { EMPTY_FRAME, Flag, HEADER_SIZE, Kind, MAX_U32, PROTOCOL_VERSION } from "./protocol.js";
+
+const F_INLINE = Flag.INLINE;
+const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
+const K_EVENT = Kind.EVENT;
+
+/**
+ * True if `hf` is a valid EVENT header. Read in place: an EVENT has no body, so version, kind and
+ * length are all there is to check (decodeHeader would build a PacketHeader to throw away).
+ */
+function isEventHeader(hf: Buffer): boolean {
+  return hf.length >= HEADER_SIZE && hf[0] === PROTOCOL_VERSION && hf[1] === K_EVENT;
+}
+
+/** The call id of an EVENT header: the publisher's per-topic sequence number. */
+function seqOf(hf: Buffer): number {
+  return (hf[4]! | (hf[5]! << 8) | (hf[6]! << 16) | (hf[7]! << 24)) >>> 0;
+}
+
+/** The event message of an inline EVENT packet: the rest of the frame (an EVENT's body is empty). */
+function inlineEvent(hf: Buffer): Buffer {
+  return hf[2]! & F_HAS_MESSAGE ? hf.subarray(HEADER_SIZE) : EMPTY_FRAME;
+}
 
 /**
  * One received event.
@@ -142,56 +164,58 @@ export class Subscriber implements AsyncIterable<EventMessage> {
   }
 
   /**
-   * One message: `topic, header, payload`, or a batch `topic, (header, payload) x n` (PZMQ/1 7).
-   * Returns its first event and queues the others in `pending`; undefined (and counted) when the
-   * message is not PZMQ/1 events, batches being taken or dropped whole.
+   * One message: a topic frame, then one or more EVENT packets, each inline (one frame) or a
+   * header and a payload frame (PZMQ/1 3, 7). Returns its first event and queues the others in
+   * `pending`; undefined (and counted) when the message is not PZMQ/1 events, batches being taken
+   * or dropped whole.
    */
   private parse(frames: Buffer[]): EventMessage | undefined {
     const n = frames.length;
-    if (n < 3 || (n & 1) === 0) {
-      this.droppedMessages++;
-      return undefined;
+    // The usual message, one inline event, is checked and read in place.
+    if (n === 2) {
+      const hf = frames[1]!;
+      if (!isEventHeader(hf) || (hf[2]! & F_INLINE) === 0) return this.drop();
+      return this.event(this.topicOf(frames[0]!), seqOf(hf), inlineEvent(hf));
     }
-    const first = this.seqOf(frames[1]!);
-    if (first < 0) {
-      this.droppedMessages++;
-      return undefined;
+    // Anything else is checked whole first: a batch is delivered or dropped whole.
+    if (n < 2) return this.drop();
+    for (let i = 1; i < n; ) {
+      const hf = frames[i]!;
+      if (!isEventHeader(hf)) return this.drop();
+      i += hf[2]! & F_INLINE ? 1 : 2;
+      if (i > n) return this.drop(); // a header without its payload frame
     }
-    if (n > 3) {
-      for (let i = 3; i < n; i += 2) {
-        if (this.seqOf(frames[i]!) < 0) {
-          this.droppedMessages++;
-          return undefined;
-        }
+    const topic = this.topicOf(frames[0]!);
+    let first: EventMessage | undefined;
+    for (let i = 1; i < n; ) {
+      const hf = frames[i]!;
+      let payload: Buffer;
+      if (hf[2]! & F_INLINE) {
+        payload = inlineEvent(hf);
+        i += 1;
+      } else {
+        payload = frames[i + 1]!;
+        i += 2;
       }
+      const ev = this.event(topic, seqOf(hf), payload);
+      if (first === undefined) first = ev;
+      else this.pending.push(ev);
     }
-    const tf = frames[0]!;
-    let topic: TopicSeen;
-    const prev = this.prevTopic;
-    if (prev !== undefined && tf.equals(prev.frame)) topic = prev;
-    else {
-      const name = tf.toString("utf8");
-      let seen = this.topics.get(name);
-      if (seen === undefined) this.topics.set(name, (seen = { frame: tf, name, last: -1 }));
-      this.prevTopic = topic = seen;
-    }
-    const ev = this.event(topic, first, frames[2]!);
-    for (let i = 3; i < n; i += 2) this.pending.push(this.event(topic, this.seqOf(frames[i]!), frames[i + 1]!));
-    return ev;
+    return first;
   }
 
-  /** The sequence number of an EVENT header frame, or -1 when it is not one. */
-  private seqOf(hf: Buffer): number {
-    if (hf.length === HEADER_SIZE && hf[0] === PROTOCOL_VERSION && hf[1] === Kind.EVENT) {
-      // The usual header, read in place (decodeHeader would build a PacketHeader to throw away).
-      return (hf[4]! | (hf[5]! << 8) | (hf[6]! << 16) | (hf[7]! << 24)) >>> 0;
-    }
-    try {
-      const h = decodeHeader(hf);
-      return h.kind === Kind.EVENT ? h.callId : -1;
-    } catch {
-      return -1;
-    }
+  private drop(): undefined {
+    this.droppedMessages++;
+    return undefined;
+  }
+
+  private topicOf(tf: Buffer): TopicSeen {
+    const prev = this.prevTopic;
+    if (prev !== undefined && tf.equals(prev.frame)) return prev;
+    const name = tf.toString("utf8");
+    let seen = this.topics.get(name);
+    if (seen === undefined) this.topics.set(name, (seen = { frame: tf, name, last: -1 }));
+    return (this.prevTopic = seen);
   }
 
   /** Counts a gap if `seq` does not follow the topic's last one, and makes the event. */

@@ -10,8 +10,8 @@
  */
 import * as zmq from "zeromq";
 import { EventMessage, Publisher, Subscriber } from "../../../runtime/ts/src/events";
-import { decodeHeader, Flag, Kind } from "../../../runtime/ts/src/protocol";
-import { bindAddress, Sockets, TRANSPORTS } from "./helpers";
+import { decodeHeader, Flag, INLINE_MAX_BYTES, Kind } from "../../../runtime/ts/src/protocol";
+import { bindAddress, onlyPacket, packetsOf, Sockets, TRANSPORTS } from "./helpers";
 
 const sockets = new Sockets();
 afterEach(() => sockets.closeAll());
@@ -83,8 +83,8 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
   });
 
   it("interleaved topics, long topics and large payloads arrive intact, in order, none lost", async () => {
-    // The publisher reuses one header frame and one frames array for every event, and caches each
-    // topic's frame: every event must still carry its own topic, sequence number and payload.
+    // The publisher reuses its frames arrays for every event, and caches each topic's frame: every
+    // event must still carry its own topic, sequence number and payload.
     // Topic and payload frames over 128 bytes take zeromq.js's zero-copy path, smaller ones are copied.
     const pub = sockets.add(new Publisher({ sendHighWaterMark: 100_000 }));
     await pub.bind(bindAddress(t));
@@ -165,13 +165,14 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     }
     await pub.flush();
     const N = sent.length;
-    // The raw view: every message is one topic's run, cut at 16 events.
+    // The raw view: every message is one topic's run, cut at 16 events, each a one-frame packet.
     const sizes: number[] = [];
     for (let n = 0; n < N; ) {
       const frames = await raw.receive();
-      expect(frames.length % 2).toBe(1);
-      sizes.push((frames.length - 1) / 2);
-      n += (frames.length - 1) / 2;
+      const events = packetsOf(frames, 1);
+      expect(events.every((p) => p.frames === 1 && p.header.kind === Kind.EVENT)).toBe(true);
+      sizes.push(events.length);
+      n += events.length;
     }
     const expectedSizes = Array.from({ length: 40 }, (_, r) => r + 1).flatMap((run) => [...Array(Math.floor(run / 16)).fill(16), ...(run % 16 ? [run % 16] : [])]);
     expect(sizes).toEqual(expectedSizes);
@@ -220,20 +221,26 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     expect(sub.gaps).toBe(0);
   });
 
-  it("sends the header of PZMQ/1 section 7", async () => {
+  it("sends the header of PZMQ/1 section 7: an event of up to INLINE_MAX_BYTES inline, a larger one in a frame of its own", async () => {
     const pub = sockets.add(new Publisher());
     await pub.bind(bindAddress(t));
     const raw = sockets.add(new zmq.Subscriber({ linger: 0, receiveTimeout: 5000 }));
     raw.connect(pub.endpoints[0]!);
     raw.subscribe("x.Y/");
     expect(await pub.waitForSubscriber("x.Y/Z")).toBe(true);
-    pub.publish("x.Y/Z", Buffer.from("p"));
-    pub.publish("x.Y/Z", Buffer.from("q"));
-    const [topic, header, payload] = await raw.receive();
-    expect(topic!.toString()).toBe("x.Y/Z");
-    expect(decodeHeader(header!)).toMatchObject({ kind: Kind.EVENT, flags: Flag.HAS_MESSAGE, callId: 0 });
-    expect(payload!.toString()).toBe("p");
-    const [, header2] = await raw.receive();
-    expect(decodeHeader(header2!).callId).toBe(1);
+    // Small (in the publisher's scratch frame, up to 120 B), mid-sized (a frame of its own), at the
+    // limit, over it.
+    const sizes = [1, 120, 121, 64, 200, INLINE_MAX_BYTES, INLINE_MAX_BYTES + 1];
+    for (const [i, n] of sizes.entries()) pub.publish("x.Y/Z", Buffer.alloc(n, i + 1));
+    for (const [i, n] of sizes.entries()) {
+      const frames = await raw.receive();
+      expect(frames[0]!.toString()).toBe("x.Y/Z");
+      const inline = n <= INLINE_MAX_BYTES;
+      expect(frames).toHaveLength(inline ? 2 : 3);
+      const flags = inline ? Flag.HAS_MESSAGE | Flag.INLINE : Flag.HAS_MESSAGE;
+      expect(decodeHeader(frames[1]!)).toMatchObject({ kind: Kind.EVENT, flags, callId: i });
+      expect(onlyPacket(frames, 1).payload.equals(Buffer.alloc(n, i + 1))).toBe(true);
+      if (inline) expect(frames[1]).toHaveLength(8 + n);
+    }
   });
 });

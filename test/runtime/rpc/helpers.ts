@@ -7,6 +7,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { Channel, ChannelOptions } from "../../../runtime/ts/src/channel";
 import { Codec, MethodDescriptor, MethodKind } from "../../../runtime/ts/src/call-options";
+import { decodeHeader, inlineMessage, isInline, PacketHeader } from "../../../runtime/ts/src/protocol";
 import { Server, ServerOptions } from "../../../runtime/ts/src/server";
 
 /** Every RPC test runs over each of these (STYLE.md: inproc, ipc and tcp). */
@@ -119,4 +120,40 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** One packet of a raw message: its decoded header, its message, and how many frames it took. */
+export interface RawPacket {
+  header: PacketHeader;
+  payload: Buffer;
+  frames: 1 | 2;
+}
+
+/**
+ * The packets of a message received on a raw socket, from frame `start` (1 after a topic or a
+ * routing id), walked as PZMQ/1 3 says: an INLINE header is a whole packet with its message after
+ * the body, any other header takes the next frame as its payload.
+ */
+export function packetsOf(frames: Buffer[], start = 0): RawPacket[] {
+  const out: RawPacket[] = [];
+  for (let i = start; i < frames.length; ) {
+    const f = frames[i]!;
+    const header = decodeHeader(f);
+    if (isInline(f)) {
+      out.push({ header, payload: inlineMessage(f, header), frames: 1 });
+      i += 1;
+    } else {
+      if (i + 1 >= frames.length) throw new Error(`header at frame ${i} has no payload frame`);
+      out.push({ header, payload: frames[i + 1]!, frames: 2 });
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/** The only packet of a message received on a raw socket (after `start` frames). */
+export function onlyPacket(frames: Buffer[], start = 0): RawPacket {
+  const ps = packetsOf(frames, start);
+  if (ps.length !== 1) throw new Error(`expected one packet, got ${ps.length}`);
+  return ps[0]!;
 }

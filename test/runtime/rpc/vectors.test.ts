@@ -10,9 +10,12 @@ import {
   decodeHeader,
   encodeHeader,
   Flag,
+  isInline,
   Kind,
   KIND_NAMES,
   PacketFields,
+  INLINE_MAX_BYTES,
+  inlineFlags,
   PacketHeader,
   ProtocolError,
 } from "../../../runtime/ts/src/protocol";
@@ -70,6 +73,26 @@ function mdToJson(md: Metadata): Pair[] {
   return [...md].map(([k, v]) => [k, typeof v === "string" ? v : `hex:${hex(v)}`]);
 }
 
+/**
+ * The packets of a message, walking its frames from `first` as a receiver does: an INLINE header
+ * is a whole packet whose message follows the body, any other header takes the next frame.
+ */
+function walk(frames: Uint8Array[], first: number): VPacket[] {
+  const got: VPacket[] = [];
+  for (let i = first; i < frames.length; ) {
+    const f = frames[i]!;
+    const h = decodeHeader(f);
+    if (isInline(f)) {
+      got.push(toJson(h, h.flags & Flag.HAS_MESSAGE ? f.subarray(h.bodyEnd) : new Uint8Array(0)));
+      i += 1;
+    } else {
+      got.push(toJson(h, frames[i + 1]!));
+      i += 2;
+    }
+  }
+  return got;
+}
+
 function toFields(p: VPacket): PacketFields {
   const f: PacketFields = { kind: Kind[p.kind], flags: p.flags, callId: p.callId };
   if (p.timeoutMs !== undefined) f.timeoutMs = p.timeoutMs;
@@ -79,6 +102,7 @@ function toFields(p: VPacket): PacketFields {
   if (p.details !== undefined) f.details = unhex(p.details);
   if (p.headers !== undefined) f.headers = mdFromJson(p.headers);
   if (p.metadata !== undefined) f.metadata = mdFromJson(p.metadata);
+  if (p.payload !== undefined) f.message = unhex(p.payload);
   return f;
 }
 
@@ -116,20 +140,22 @@ describe("golden packets (test/vectors/packets.json)", () => {
       const frames = c.frames.map(unhex);
       if (c.socket === "pubsub") expect(frames[0]!.toString("utf8")).toBe(c.topic);
       expect(checkFraming(frames, first)).toBeUndefined();
-      const got: VPacket[] = [];
-      for (let i = first; i < frames.length; i += 2) got.push(toJson(decodeHeader(frames[i]!), frames[i + 1]!));
-      expect(got).toEqual(c.packets);
+      expect(walk(frames, first)).toEqual(c.packets);
     });
 
     it("encodes", () => {
       const frames: string[] = c.socket === "pubsub" ? [hex(Buffer.from(c.topic!, "utf8"))] : [];
-      for (const p of c.packets) frames.push(hex(encodeHeader(toFields(p))), p.payload ?? "");
+      // An encoder given INLINE writes the message into the header frame: the packet is one frame.
+      for (const p of c.packets) {
+        frames.push(hex(encodeHeader(toFields(p))));
+        if ((p.flags & Flag.INLINE) === 0) frames.push(p.payload ?? "");
+      }
       expect(frames).toEqual(c.frames);
     });
 
     it("decodes the same from a plain Uint8Array (not a Buffer)", () => {
-      const header = new Uint8Array(unhex(c.frames[first]!));
-      expect(toJson(decodeHeader(header), unhex(c.frames[first + 1]!))).toEqual(c.packets[0]);
+      const frames = c.frames.map((f) => new Uint8Array(unhex(f)));
+      expect(walk(frames, first)).toEqual(c.packets);
     });
   });
 });
@@ -138,7 +164,7 @@ describe("malformed input (test/vectors/malformed.json)", () => {
   it.each(malformed.cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const frames = c.frames.map(unhex);
     const framing = checkFraming(frames, 0);
-    if (c.error === "SHORT_HEADER" || c.error === "ODD_FRAME_COUNT") {
+    if (c.error === "SHORT_HEADER" || c.error === "MISSING_PAYLOAD") {
       expect(framing).toBe(c.error);
       expect(c.server.action).toBe("drop");
       expect(c.client.action).toBe("drop");
@@ -147,7 +173,7 @@ describe("malformed input (test/vectors/malformed.json)", () => {
     expect(framing).toBeUndefined();
     let err: unknown;
     try {
-      for (let i = 0; i < frames.length; i += 2) decodeHeader(frames[i]!);
+      for (let i = 0; i < frames.length; i += isInline(frames[i]!) ? 1 : 2) decodeHeader(frames[i]!);
     } catch (e) {
       err = e;
     }
@@ -179,7 +205,10 @@ describe("malformed input (test/vectors/malformed.json)", () => {
     }
     for (const b of inputs) {
       try {
-        decodeHeader(b);
+        const h = decodeHeader(b);
+        // An inline message is frame.subarray(bodyEnd): it must start inside the frame, after the fixed part.
+        expect(h.bodyEnd).toBeGreaterThanOrEqual(8);
+        expect(h.bodyEnd).toBeLessThanOrEqual(b.length);
       } catch (e) {
         expect(e).toBeInstanceOf(ProtocolError);
       }
@@ -197,5 +226,37 @@ describe("encodeHeader", () => {
     const h = decodeHeader(encodeHeader({ kind: Kind.REQUEST, flags: Flag.END, callId: 1, method: "a.B/C", metadata: new Metadata({ a: "b" }) }));
     expect(h.flags).toBe(Flag.END | Flag.METADATA);
     expect(h.metadata?.get("a")).toBe("b");
+  });
+
+  it("ignores the message unless the flags say INLINE and HAS_MESSAGE", () => {
+    const message = Buffer.from("0a0568656c6c6f", "hex");
+    const twoFrame = encodeHeader({ kind: Kind.MESSAGE, flags: Flag.HAS_MESSAGE, callId: 7, message });
+    expect(twoFrame.toString("hex")).toBe("0102020007000000");
+    const noMessage = encodeHeader({ kind: Kind.MESSAGE, flags: Flag.INLINE | Flag.END, callId: 7, message });
+    expect(noMessage.toString("hex")).toBe("0102210007000000");
+  });
+});
+
+describe("inlineFlags", () => {
+  it("adds INLINE for a message of up to INLINE_MAX_BYTES and for a packet without one", () => {
+    expect(INLINE_MAX_BYTES).toBe(16 * 1024);
+    expect(inlineFlags(Flag.HAS_MESSAGE, new Uint8Array(0))).toBe(Flag.HAS_MESSAGE | Flag.INLINE);
+    expect(inlineFlags(Flag.HAS_MESSAGE, new Uint8Array(INLINE_MAX_BYTES))).toBe(Flag.HAS_MESSAGE | Flag.INLINE);
+    expect(inlineFlags(Flag.HAS_MESSAGE, new Uint8Array(INLINE_MAX_BYTES + 1))).toBe(Flag.HAS_MESSAGE);
+    expect(inlineFlags(Flag.END, undefined)).toBe(Flag.END | Flag.INLINE);
+  });
+});
+
+describe("checkFraming", () => {
+  it("walks packets by the INLINE flag", () => {
+    const inline = Buffer.from("0104200002000000", "hex"); // CANCEL, INLINE
+    const twoFrame = Buffer.from("0104000002000000", "hex"); // CANCEL
+    expect(checkFraming([inline, inline, inline])).toBeUndefined();
+    expect(checkFraming([twoFrame, Buffer.alloc(0), inline])).toBeUndefined();
+    expect(checkFraming([inline, twoFrame])).toBe("MISSING_PAYLOAD");
+    // The frame after a two-frame header is its payload, whatever it looks like.
+    expect(checkFraming([twoFrame, Buffer.alloc(3)])).toBeUndefined();
+    expect(checkFraming([Buffer.from("id"), inline], 1)).toBeUndefined();
+    expect(checkFraming([Buffer.from("id")], 1)).toBe("MISSING_PAYLOAD");
   });
 });
