@@ -32,6 +32,7 @@ import {
 } from "./protocol.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
+import { afterThisTask, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -112,10 +113,6 @@ export class OnewaySend implements QueueOwner {
     this.done = true;
     this.reject(error);
   }
-}
-
-export function tooLarge(what: string, size: number, limit: number): RpcError {
-  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
 }
 
 /** Internal state and loops of a channel; {@link Channel} is its public face. */
@@ -323,7 +320,7 @@ export class ChannelCore {
     if (this.outOwners.length >= EARLY_FLUSH_PACKETS) void this.writeLoop();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      afterThisTask(this.flush);
     }
   }
 

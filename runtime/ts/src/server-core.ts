@@ -30,6 +30,7 @@ import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
+import { tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -49,10 +50,6 @@ const CLOSE_GRACE_MS = 50;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === "function";
-}
-
-function tooLarge(what: string, size: number, limit: number): RpcError {
-  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
 }
 
 /** Internal state and loops of a server; {@link Server} is its public face. */
@@ -153,12 +150,15 @@ export class ServerCore implements CallOwner {
       } catch {
         return; // closed
       }
+      const writer = this.writer;
+      writer.holding = true; // replies of sync handlers leave through flushNow() below
       try {
         this.onMessage(frames);
       } catch (err) {
         console.error("protozmq: error while handling a request:", err);
       }
-      this.writer.flushNow();
+      writer.holding = false;
+      writer.flushNow();
     }
   }
 
