@@ -13,18 +13,31 @@
  * and generated codecs read `encodeMessage`, `BinaryWriter`, ... through them on every call
  * (~3% of a sequential inproc round trip in `perf`). A named re-export gets a getter of its own,
  * monomorphic, which the JIT inlines. test/runtime/exports.test.ts checks that nothing is missing.
+ * The codec names come from their own modules, not through codec/index.ts: under tsx (esbuild's
+ * CommonJS) each module boundary crossed is two more getter calls per use.
  */
+export { DecodeError, EncodeError, decodeFailure } from "./codec/errors.js";
+export { WireType } from "./codec/wire.js";
+export { BinaryReader, MAX_DEPTH } from "./codec/reader.js";
+export { BinaryWriter, varintSize } from "./codec/writer.js";
 export {
-  DecodeError, EncodeError, decodeFailure, WireType, BinaryReader, MAX_DEPTH, BinaryWriter, varintSize,
-  EMPTY_BYTES, decodeMessage, encodeMessage, enumType, unknownFields, type AnyMessageType, type EnumType,
-  type MessageType, type PartialMessage, type PartialValue, type JsonObject, type JsonReadOptions,
-  type JsonValue, type JsonWriteOptions, bytesToJson, enumToJson, float32ToJson, floatToJson, jsonArray,
-  jsonBool, jsonBytes, jsonDouble, jsonEnum, jsonFloat, jsonInt32, jsonInt64, jsonMapKey, jsonObject,
-  jsonOneofConflict, jsonString, jsonUint32, jsonUint64, jsonUnknownField, type MapKeyType, base64Decode,
-  base64Encode, TypeRegistry, globalRegistry, registerTypes, anyFromJson, anyPack, anyToJson, anyUnpack,
-  durationFromJson, durationToJson, fieldMaskFromJson, fieldMaskToJson, timestampFromJson, timestampToJson,
-  type AnyLike, bytesEquals, floatEquals, listEquals, mapEquals, utf8Encode, utf8Read, utf8Write, utf8Length,
-} from "./codec/index.js";
+  EMPTY_BYTES, decodeMessage, encodeMessage, enumType, unknownFields,
+  type AnyMessageType, type EnumType, type MessageType, type PartialMessage, type PartialValue,
+} from "./codec/message-type.js";
+export type { JsonObject, JsonReadOptions, JsonValue, JsonWriteOptions } from "./codec/json-types.js";
+export {
+  bytesToJson, enumToJson, float32ToJson, floatToJson, jsonArray, jsonBool, jsonBytes, jsonDouble, jsonEnum, jsonFloat,
+  jsonInt32, jsonInt64, jsonMapKey, jsonObject, jsonOneofConflict, jsonString, jsonUint32, jsonUint64,
+  jsonUnknownField, type MapKeyType,
+} from "./codec/json.js";
+export { base64Decode, base64Encode } from "./codec/base64.js";
+export { TypeRegistry, globalRegistry, registerTypes } from "./codec/registry.js";
+export {
+  anyFromJson, anyPack, anyToJson, anyUnpack, durationFromJson, durationToJson, fieldMaskFromJson,
+  fieldMaskToJson, timestampFromJson, timestampToJson, type AnyLike,
+} from "./codec/wkt.js";
+export { bytesEquals, floatEquals, listEquals, mapEquals } from "./codec/equals.js";
+export { utf8Encode, utf8Read, utf8Write, utf8Length } from "./codec/utf8.js";
 export {
   statusFromCode, statusName, Status, MAX_STATUS_CODE,
 } from "./status.js";

@@ -14,7 +14,8 @@ it("exports the RPC runtime from the package entry point", () => {
 describe("the entry point's re-exports", () => {
   const src = path.join(__dirname, "..", "..", "..", "runtime", "ts", "src");
   const index = fs.readFileSync(path.join(src, "index.ts"), "utf8");
-  const modules = [...index.matchAll(/} from "\.\/(.+)\.js";/g)].map((m) => m[1]!);
+  // The codec names are re-exported from their own modules; codec/index.ts says which are public.
+  const modules = ["codec/index", ...[...index.matchAll(/} from "\.\/(.+)\.js";/g)].map((m) => m[1]!).filter((m) => !m.startsWith("codec/"))];
 
   it("names every export: no `export *` (its shared getter is a megamorphic load per use)", () => {
     expect(index).not.toMatch(/^export \*/m);
