@@ -10,26 +10,21 @@ import { DeadlineList, DeadlineQueue, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata, toMetadata } from "./metadata.js";
 import {
-  checkFraming,
-  decodeHeader,
-  inlineMessage,
   isInline,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   EARLY_FLUSH_PACKETS,
-  encodeRequest,
   encodeSimple,
   Flag,
-  inlineFlags,
   Kind,
   MAX_TIMER_MS,
   MAX_U32,
-  methodBytes,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import * as protocol from "./protocol.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
 import { afterThisTask, tooLarge } from "./util.js";
@@ -41,6 +36,9 @@ const K_TRAILERS = Kind.TRAILERS;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
+// Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
+// of an imported name is a getter call through a megamorphic `module[key]` load.
+const { checkFraming, decodeHeader, encodeRequest, inlineFlags, inlineMessage, methodBytes } = protocol;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
 // and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).

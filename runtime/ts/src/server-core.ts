@@ -8,22 +8,18 @@ import * as zmq from "zeromq";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
 import {
-  checkFraming,
-  decodeHeader,
-  inlineMessage,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeSimple,
   MAX_TIMER_MS,
-  encodeTrailers,
   Flag,
-  inlineFlags,
   Kind,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import * as protocol from "./protocol.js";
 import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
@@ -42,6 +38,9 @@ const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_ONEWAY = Flag.ONEWAY;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
+// Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
+// of an imported name is a getter call through a megamorphic `module[key]` load.
+const { checkFraming, decodeHeader, encodeTrailers, inlineFlags, inlineMessage } = protocol;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
