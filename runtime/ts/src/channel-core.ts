@@ -10,28 +10,24 @@ import { DeadlineList, DeadlineQueue, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata, toMetadata } from "./metadata.js";
 import {
-  checkFraming,
-  decodeHeader,
-  inlineMessage,
   isInline,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   EARLY_FLUSH_PACKETS,
-  encodeRequest,
   encodeSimple,
   Flag,
-  inlineFlags,
   Kind,
   MAX_TIMER_MS,
   MAX_U32,
-  methodBytes,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import * as protocol from "./protocol.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
+import { afterThisTask, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -40,6 +36,9 @@ const K_TRAILERS = Kind.TRAILERS;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
+// Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
+// of an imported name is a getter call through a megamorphic `module[key]` load.
+const { checkFraming, decodeHeader, encodeRequest, inlineFlags, inlineMessage, methodBytes } = protocol;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
 // and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).
@@ -112,10 +111,6 @@ export class OnewaySend implements QueueOwner {
     this.done = true;
     this.reject(error);
   }
-}
-
-export function tooLarge(what: string, size: number, limit: number): RpcError {
-  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
 }
 
 /** Internal state and loops of a channel; {@link Channel} is its public face. */
@@ -323,7 +318,7 @@ export class ChannelCore {
     if (this.outOwners.length >= EARLY_FLUSH_PACKETS) void this.writeLoop();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      afterThisTask(this.flush);
     }
   }
 

@@ -21,7 +21,8 @@
  */
 import { toMetadata } from "./metadata.js";
 import { CallOptions, MethodDescriptor } from "./call-options.js";
-import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER, tooLarge } from "./channel-core.js";
+import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER } from "./channel-core.js";
+import { tooLarge } from "./util.js";
 import { RpcError } from "./errors.js";
 import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, inlineFlags, Kind, methodBytes, ProtocolError } from "./protocol.js";
 import { Status } from "./status.js";

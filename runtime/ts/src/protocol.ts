@@ -426,19 +426,20 @@ function writeMessage(buf: Buffer, off: number, message: Uint8Array, n: number):
   else buf.set(message, off);
 }
 
-// Frames are carved out of shared slabs, as Node's Buffer.allocUnsafe does below 4 KiB: on V8 an
-// ArrayBuffer of its own costs an off-heap allocation, external-memory accounting and a later
-// sweep, about as much as copying several KiB, which would eat the gain of sending a message of a
-// few KiB inline. Up to INLINE_MAX_BYTES plus a header fits one slab at least 4 times. A carved
-// frame is written once, by its encoder, and never handed out again (zeromq.js may keep it until
-// libzmq has sent it); a slab lives as long as any of its frames.
+// Frames are carved out of shared slabs: on V8 an ArrayBuffer of its own costs an off-heap
+// allocation, external-memory accounting and a later sweep, about as much as copying several KiB,
+// which would eat the gain of sending a message of a few KiB inline. Up to INLINE_MAX_BYTES plus a
+// header fits one slab at least 4 times. Small frames come from the slab too rather than from
+// Node's 8 KiB Buffer pool: a unary round trip's two ~100-byte frames used up a pool every ~40
+// calls (createPool was ~1.7% of a sequential inproc round trip's CPU profile), a slab lasts ~650.
+// A carved frame is written once, by its encoder, and never handed out again (zeromq.js may keep
+// it until libzmq has sent it); a slab lives as long as any of its frames.
 const FRAME_SLAB_SIZE = 4 * (INLINE_MAX_BYTES + 1024);
-const NODE_POOL_MAX = 4096;
 let frameSlab: ArrayBuffer = new ArrayBuffer(0);
 let frameSlabPos = 0;
 
 function allocFrame(size: number): Buffer {
-  if (size < NODE_POOL_MAX || size > FRAME_SLAB_SIZE / 4) return Buffer.allocUnsafe(size);
+  if (size > FRAME_SLAB_SIZE / 4) return Buffer.allocUnsafe(size);
   if (frameSlabPos + size > frameSlab.byteLength) {
     frameSlab = Buffer.allocUnsafeSlow(FRAME_SLAB_SIZE).buffer as ArrayBuffer;
     frameSlabPos = 0;

@@ -8,28 +8,25 @@ import * as zmq from "zeromq";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
 import {
-  checkFraming,
-  decodeHeader,
-  inlineMessage,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   encodeSimple,
   MAX_TIMER_MS,
-  encodeTrailers,
   Flag,
-  inlineFlags,
   Kind,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import * as protocol from "./protocol.js";
 import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
+import { tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -41,6 +38,9 @@ const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_ONEWAY = Flag.ONEWAY;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
+// Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
+// of an imported name is a getter call through a megamorphic `module[key]` load.
+const { checkFraming, decodeHeader, encodeTrailers, inlineFlags, inlineMessage } = protocol;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
@@ -49,10 +49,6 @@ const CLOSE_GRACE_MS = 50;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === "function";
-}
-
-function tooLarge(what: string, size: number, limit: number): RpcError {
-  return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);
 }
 
 /** Internal state and loops of a server; {@link Server} is its public face. */
@@ -153,12 +149,15 @@ export class ServerCore implements CallOwner {
       } catch {
         return; // closed
       }
+      const writer = this.writer;
+      writer.holding = true; // replies of sync handlers leave through flushNow() below
       try {
         this.onMessage(frames);
       } catch (err) {
         console.error("protozmq: error while handling a request:", err);
       }
-      this.writer.flushNow();
+      writer.holding = false;
+      writer.flushNow();
     }
   }
 

@@ -10,6 +10,7 @@
 import * as zmq from "zeromq";
 import { EARLY_FLUSH_PACKETS } from "./protocol.js";
 import { Peer } from "./server-call.js";
+import { afterThisTask } from "./util.js";
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
@@ -21,6 +22,11 @@ export class PeerWriter {
   /** Set when shutdown begins; `sentWhileClosing` then records whether anything went out. */
   closing = false;
   sentWhileClosing = false;
+  /**
+   * Set by the reader while it handles a received message: it calls {@link flushNow} right after,
+   * so packets queued meanwhile need no flush of their own at the end of the tick.
+   */
+  holding = false;
   private dirty: Peer[] = [];
   private queuedPackets = 0;
   private writing = false;
@@ -65,9 +71,9 @@ export class PeerWriter {
     // Many replies in one tick (a big batch of requests) start the writer early, so the client
     // works on the first replies while the rest are being computed (see EARLY_FLUSH_PACKETS).
     if (this.queuedPackets >= EARLY_FLUSH_PACKETS) void this.writeLoop();
-    else if (!this.flushQueued) {
+    else if (!this.flushQueued && !this.holding) {
       this.flushQueued = true;
-      queueMicrotask(this.flush);
+      afterThisTask(this.flush);
     }
   }
 

@@ -294,3 +294,24 @@ describe.each(TRANSPORTS)("inline events over %s", (t) => {
     expect(sub.droppedMessages).toBe(2);
   });
 });
+
+describe("frame memory", () => {
+  it("carves small frames out of one slab of its own, not Node's 8 KiB Buffer pool, without overlap", () => {
+    const m = methodBytes("pkg.S/M");
+    const msg = new Uint8Array(64).fill(7);
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 50; i++) {
+      frames.push(encodeRequest(i + 1, Flag.HAS_MESSAGE | Flag.END | Flag.INLINE, 0, m, undefined, msg));
+      frames.push(encodeTrailers(i + 1, Flag.END | Flag.HAS_MESSAGE | Flag.INLINE, Status.OK, "", undefined, undefined, undefined, msg));
+    }
+    // Slabs are 4 * (INLINE_MAX_BYTES + 1 KiB): 100 frames of ~100 B share at most two of them.
+    const slabs = new Set(frames.map((f) => f.buffer));
+    expect(slabs.size).toBeLessThanOrEqual(2);
+    for (const s of slabs) expect(s.byteLength).toBe(4 * (INLINE_MAX_BYTES + 1024));
+    const spans = frames.filter((f) => f.buffer === frames[frames.length - 1]!.buffer).map((f) => [f.byteOffset, f.byteOffset + f.length] as const);
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+    // Each frame still holds what its encoder wrote.
+    for (let i = 0; i < frames.length; i += 2) expect(frames[i]!.readUInt32LE(4)).toBe(i / 2 + 1);
+  });
+});
