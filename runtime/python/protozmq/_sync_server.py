@@ -40,25 +40,23 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import zmq
 
 from . import protocol as P
-from ._server import CALL_ENDED, END_OF_STREAM, ServerCore
+from ._server import CALL_ENDED
+from ._sync_work import EWMA, INLINE_MAX_S, KEEP, SAMPLE_CAP_S, WorkerPoolCore
 from ._transport import LOG, NOBLOCK, Poll, Waker, close_socket, recv_routed
 from .context import ServicerContext
-from .errors import RpcError
 from .status import StatusCode
 
 __all__ = ["INLINE_MAX_S", "SyncServerCore"]
 
-Req = TypeVar("Req")
-
 _OK: Final = StatusCode.OK
 _RCVTIMEO: Final = int(zmq.RCVTIMEO)
 _set: Final = zmq.backend.Socket.set
+_perf_counter: Final = time.perf_counter
 _send: Final = zmq.backend.Socket.send
 _MORE: Final = int(zmq.SNDMORE | zmq.NOBLOCK)
 #: TRAILERS OK with the response and nothing else (PZMQ/1 5.3): version 1, kind 3, END |
@@ -69,6 +67,8 @@ _TRAILERS: Final = P._TRAILERS
 _F_END_MSG: Final = P._F_END_MSG
 _F_END_MSG_INLINE: Final = P._F_END_MSG_INLINE
 _INLINE_MAX: Final = P.INLINE_MAX_BYTES
+_REQUEST: Final = P._REQUEST
+_REQUEST_UNPACK: Final = P._REQUEST_HEAD.unpack_from
 
 #: Routing id of the internal wake-up DEALER (user routing ids may not start with 0x00; this one
 #: starts with 0xff so that it is also unlikely to be chosen by a client).
@@ -76,12 +76,6 @@ _WAKE_ID: Final = b"\xffprotozmq-wake"
 _CLIENT_LOST: Final = b"D"  # wake-up payload: the sentinel saw a client connection drop
 _wake_names = itertools.count()
 
-#: A unary method runs on the I/O thread while its average handler time stays below this. About
-#: the cost of the two thread hand-offs the pool adds: slower handlers gain from running beside
-#: the I/O thread (a handler waiting on I/O releases the GIL), faster ones lose.
-INLINE_MAX_S: Final = 100e-6
-_EWMA: Final = 0.125  # weight of the newest sample in the average
-_SAMPLE_CAP_S: Final = 4 * INLINE_MAX_S  # one outlier moves a ~10 µs average to ~60 µs, not over
 #: How often the sentinel looks at a running inline handler: a handler still running on two
 #: looks in a row (10 to 20 ms) loses the I/O thread. Each look takes the GIL for a moment and
 #: may delay the call in progress by a few µs; at 2 ms that showed in the p99 of round trips.
@@ -95,7 +89,7 @@ class _RoleMoved(BaseException):
     """Raised on an old I/O thread after its inline handler: another thread owns the socket now."""
 
 
-class SyncServerCore(ServerCore):
+class SyncServerCore(WorkerPoolCore):
     """``ServerCore`` plus the I/O thread, inline handlers, the sentinel and the worker pool."""
 
     def __init__(self, *, max_workers: int | None, inline: bool, **options: Any) -> None:
@@ -105,8 +99,8 @@ class SyncServerCore(ServerCore):
             raise ValueError("max_workers must be at least 1")
         self._inline = inline
         self._inline_pins: dict[str, bool] = {}  # per-method choice, overriding the average
-        self._cost: dict[str, float] = {}  # average handler seconds of each unary method
-        self._work: queue.SimpleQueue[tuple[ServicerContext, bytes | None] | None] = queue.SimpleQueue()
+        self._cost = {}
+        self._work = queue.SimpleQueue()
         self._idle = False  # the I/O thread is (about to be) blocked in recv: wake it to flush
         self._deadlines: list[tuple[float, int, ServicerContext]] = []
         self._seq = itertools.count()
@@ -259,7 +253,8 @@ class SyncServerCore(ServerCore):
             self._idle = False
             if frames is not None:
                 if frames[0] != _WAKE_ID:
-                    self._on_frames(frames)
+                    if len(frames) != 2 or not self._unary_now(frames[0], frames[1]):
+                        self._on_frames(frames)
                 elif len(frames) > 1 and frames[1] == _CLIENT_LOST:
                     self._on_client_lost()
             if deadlines or self._probe_at is not None:
@@ -312,13 +307,40 @@ class SyncServerCore(ServerCore):
 
     # -- inline handlers and take-overs ------------------------------------------------------------
 
+    def _unary_now(self, peer: bytes, packet: bytes) -> bool:
+        """The usual message, one inline unary REQUEST without metadata of a method that runs
+        inline: _on_frames, _on_request and _start for that case, in one Python frame. False,
+        having done nothing, for anything else (the general path decides)."""
+        if len(packet) < 14:
+            return False
+        version, kind, flags, cid, timeout_ms, mlen = _REQUEST_UNPACK(packet, 0)
+        size = 14 + mlen
+        entry = self._methods_by_bytes.get(packet[14:size])
+        if entry is None or flags != _F_END_MSG_INLINE or kind != _REQUEST or version != _V or size > len(packet):
+            return False
+        descriptor, handler = entry
+        path = descriptor.path
+        pin = self._inline_pins.get(path)
+        if (
+            descriptor.kind != "unary"
+            or not (pin if pin is not None else (self._inline and self._cost.get(path, 0.0) < INLINE_MAX_S))
+            or (peer, cid) in self._calls
+            or self._draining
+            or len(packet) - size > self._max_message_bytes
+        ):
+            return False
+        ctx = ServicerContext(self, peer, cid, descriptor, handler, timeout_ms, None, False)
+        self._calls[ctx._key] = ctx
+        self._run_inline(ctx, packet[size:])
+        return True
+
     def _run_inline(self, ctx: ServicerContext, payload: bytes | None) -> None:
-        """Run a unary handler here on the I/O thread; its reply leaves from ``_reply``."""
+        """Run a unary handler here on the I/O thread; its reply leaves at once (see ``_reply``)."""
         self._running_inline = ctx
         if not self._ticking:
             self._ticking = True  # after publishing ctx: see _watch for the order
             self._sentinel_waker.wake()
-        t0 = time.perf_counter()
+        t0 = _perf_counter()
         spent = -1.0  # the handler's time, without the send (a property of the machine, not the method)
         d = ctx._descriptor
         try:
@@ -334,7 +356,7 @@ class SyncServerCore(ServerCore):
             except Exception as e:
                 self._complete(ctx, StatusCode.INTERNAL, f"response does not serialize: {e}")
                 return
-            spent = time.perf_counter() - t0
+            spent = _perf_counter() - t0
             if (
                 ctx._trailers is None
                 and (ctx._headers is None or ctx._headers_sent)
@@ -342,19 +364,47 @@ class SyncServerCore(ServerCore):
                 and len(data) <= self._max_message_bytes
             ):
                 # _complete for the usual reply (OK, no headers or trailers left to send): the
-                # same claim, one pack for the header, the hooks only when they have work.
+                # same claim, one pack for the header, the hooks only when they have work. (A
+                # plain acquire/release: no KeyboardInterrupt reaches this thread, not the main one.)
                 key = ctx._key
-                with self._lock:
-                    claimed = not ctx._ended and self._calls.get(key) is ctx
-                    if claimed:
-                        del self._calls[key]
-                        ctx._ended = True
+                lock = self._lock
+                lock.acquire()
+                claimed = not ctx._ended and self._calls.get(key) is ctx
+                if claimed:
+                    del self._calls[key]
+                    ctx._ended = True
+                lock.release()
                 if claimed:
                     ctx._headers_sent = True
-                    if len(data) <= _INLINE_MAX:  # one frame, header and response (PZMQ/1 3)
-                        self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG_INLINE, ctx._call_id, 0, 0, 0) + data, None)
-                    else:
+                    if len(data) > _INLINE_MAX:
                         self._reply(ctx, _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG, ctx._call_id, 0, 0, 0), data)
+                    else:  # one frame, header and response (PZMQ/1 3)
+                        header = _OK_REPLY_PACK(_V, _TRAILERS, _F_END_MSG_INLINE, ctx._call_id, 0, 0, 0) + data
+                        # _reply's usual case, unrolled: the last packet of its message, nothing
+                        # queued before it, not taken over: send it now.
+                        resume = self._resume
+                        mine = False
+                        if (resume is None or resume[1] >= len(resume[0])) and not (self._outbox or self._retry or self._draining):
+                            role = self._role_lock
+                            role.acquire()
+                            mine = self._running_inline is ctx
+                            if mine:
+                                self._running_inline = None  # no take-over from here on
+                            role.release()
+                        if not mine:
+                            self._reply(ctx, header, None)
+                        else:
+                            peer = ctx._peer
+                            try:
+                                _send(self._sock, peer, _MORE)
+                                _send(self._sock, header, NOBLOCK)
+                            except zmq.Again:
+                                self._retry.append([peer, header])
+                            except zmq.ZMQError as e:
+                                if e.errno == zmq.EHOSTUNREACH:
+                                    self._peer_gone(peer)
+                                else:  # pragma: no cover
+                                    LOG.warning("protozmq server: send failed: %s", e)
                     if ctx._callbacks is not None:
                         ctx._fire_callbacks()
                     if self._draining:
@@ -364,7 +414,13 @@ class SyncServerCore(ServerCore):
         except Exception as e:
             self._complete_error(ctx, e)
         finally:
-            self._note_cost(ctx, spent if spent >= 0 else time.perf_counter() - t0)
+            # _note_cost, inlined.
+            seconds = spent if spent >= 0 else _perf_counter() - t0
+            if seconds > SAMPLE_CAP_S:
+                seconds = SAMPLE_CAP_S
+            path = d.path
+            cost = self._cost
+            cost[path] = cost.get(path, seconds) * KEEP + seconds * EWMA
             self._inline_runs += 1
             if self._running_inline is ctx:
                 with self._role_lock:
@@ -372,8 +428,8 @@ class SyncServerCore(ServerCore):
                     if not moved:
                         self._running_inline = None  # (after a take-over it is the new thread's)
             else:
-                # _reply released ctx (under the lock), or a take-over did: no take-over can come
-                # now (it needs _running_inline to be ctx), and one that came changed _thread.
+                # The reply released ctx (under the lock), or a take-over did: no take-over can
+                # come now (it needs _running_inline to be ctx), and one that came changed _thread.
                 moved = self._thread is not threading.current_thread()
             if moved:
                 raise _RoleMoved
@@ -408,17 +464,6 @@ class SyncServerCore(ServerCore):
                     return
         self._outbox.append((ctx._peer, header, payload))
         self._kick()
-
-    def _note_cost(self, ctx: ServicerContext, seconds: float) -> None:
-        # Racy read-modify-write from several threads: a lost sample does not matter. A sample
-        # counts at most _SAMPLE_CAP_S: the time is wall-clock, and one preemption of the thread
-        # (milliseconds on a busy machine) must not move a fast method to the pool, where its
-        # calls would pay two thread hand-offs and could finish out of order. A handler that is
-        # really slow pushes the average over INLINE_MAX_S within two calls anyway.
-        if seconds > _SAMPLE_CAP_S:
-            seconds = _SAMPLE_CAP_S
-        path = ctx._descriptor.path
-        self._cost[path] = self._cost.get(path, seconds) * (1.0 - _EWMA) + seconds * _EWMA
 
     def _watch(self) -> None:
         """The sentinel: forwards client disconnects to the I/O thread, takes over stuck handlers."""
@@ -472,88 +517,3 @@ class SyncServerCore(ServerCore):
             self._thread = t
             t.start()
         LOG.info("protozmq server: handler for %s ran long on the I/O thread; it moves to the pool", ctx.method)
-
-    # -- workers ---------------------------------------------------------------------------------
-
-    def _work_loop(self) -> None:
-        work = self._work
-        while True:
-            item = work.get()
-            if item is None:
-                return
-            ctx, payload = item
-            if ctx._ended:
-                continue  # a call cancelled while it waited for a worker never starts
-            if ctx._descriptor.kind == "unary":
-                t0 = time.perf_counter()
-                self._run_call(ctx, payload)
-                self._note_cost(ctx, time.perf_counter() - t0)
-            else:
-                self._run_call(ctx, payload)
-
-    def _run_call(self, ctx: ServicerContext, payload: bytes | None) -> None:
-        d = ctx._descriptor
-        try:
-            if d.client_streaming:
-                request: Any = _RequestIterator(self, ctx)
-            else:
-                try:
-                    request = d.request_deserializer(payload)  # type: ignore[arg-type]
-                except Exception as e:
-                    self._complete(ctx, StatusCode.INVALID_ARGUMENT, f"request does not decode: {e}")
-                    return
-            result = ctx._handler(request, ctx)
-            if d.server_streaming:
-                self._stream_out(ctx, result)
-                self._complete(ctx, _OK)
-            else:
-                try:
-                    data = d.response_serializer(result)
-                except Exception as e:
-                    self._complete(ctx, StatusCode.INTERNAL, f"response does not serialize: {e}")
-                    return
-                self._complete(ctx, _OK, payload=data)
-        except Exception as e:
-            self._complete_error(ctx, e)
-
-    def _stream_out(self, ctx: ServicerContext, responses: Iterable[Any]) -> None:
-        serialize = ctx._descriptor.response_serializer
-        it = iter(responses)
-        try:
-            for response in it:
-                if not self._send_message(ctx, serialize(response)):
-                    break  # the call ended: stop the generator instead of running it to the end
-        finally:
-            close = getattr(it, "close", None)
-            if close is not None:
-                close()
-
-
-class _RequestIterator(Iterator[Req]):
-    """The request stream a client/bidi-streaming handler iterates (blocking)."""
-
-    def __init__(self, server: SyncServerCore, ctx: ServicerContext) -> None:
-        self._server = server
-        self._ctx = ctx
-        self._finished = False
-
-    def __iter__(self) -> Iterator[Req]:
-        return self
-
-    def __next__(self) -> Req:
-        if self._finished:
-            raise StopIteration
-        ctx = self._ctx
-        item = ctx._requests.get()
-        if item is END_OF_STREAM:
-            self._finished = True
-            raise StopIteration
-        if item is CALL_ENDED:
-            ctx._requests.put(CALL_ENDED)  # raise again on the next call too
-            raise RpcError(StatusCode.CANCELLED, "the call ended")
-        try:
-            return ctx._descriptor.request_deserializer(item)  # type: ignore[no-any-return]
-        except Exception as e:
-            message = f"request does not decode: {e}"
-            self._server._end_call(ctx, StatusCode.INVALID_ARGUMENT, message, send=True)
-            raise RpcError(StatusCode.INVALID_ARGUMENT, message) from e

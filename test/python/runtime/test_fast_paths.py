@@ -327,11 +327,14 @@ def test_async_channel_lone_and_concurrent_callers(zctx: zmq.Context[Any], serve
 #
 #   caller A (lone)                       caller B                       DEALER
 #     send REQUEST a  --------------------------------------------------->
-#     poll [DEALER, waker]                outbox += REQUEST b, wake A
-#     woken: on as leader (_next_item)    (follows)
+#     blocking recv (at most 5 ms)        outbox += REQUEST b, (follows; channel "crowded")
+#     times out: on as leader (_next_item, polls [DEALER, waker])
 #     send REQUEST b  --------------------------------------------------->
 #     recv TRAILERS b, queue it to B  <------------------------------------
 #     recv TRAILERS a  <---------------------------------------------------
+#
+# While crowded (other threads used the channel lately), A polls from the start: B's wake-up
+# ends A's wait at once.
 
 
 def _count_alone(channel: Channel) -> list[str]:
@@ -365,7 +368,10 @@ def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]
 
 def test_lone_caller_takes_the_one_piece_path(channel: Channel) -> None:
     # Big answers a bare OK (no headers, no trailers): the usual reply, taken in one piece once
-    # connected (the first call may wait for the connection on the general path).
+    # connected (the first call may wait for the connection on the general path). (A longer
+    # bound on the blocking receive than _ALONE_WAIT_MS: a busy test machine must not turn a
+    # reply into a "general" one here.)
+    channel._sock.setsockopt(zmq.RCVTIMEO, 3000)
     assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""
     seen = _count_alone(channel)
     for i in range(20):
@@ -421,8 +427,8 @@ def _role_released(channel: Channel) -> None:
 
 
 def test_lone_caller_is_woken_for_a_follower(channel: Channel, server: ServerHandle) -> None:
-    # A waits in the one-piece path's poll for Sleep(0.6); B's REQUEST must go out at once (A
-    # is woken to send it), so B is answered long before A.
+    # A waits in the one-piece path for Sleep(0.6); B's REQUEST must go out within the blocking
+    # receive's bound (5 ms; then A polls and is woken to send it), so B is answered long before A.
     assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""  # connected
     seen = _count_alone(channel)
     t, out = _in_thread(lambda: channel.unary(kit.SLEEP, S(value="0.6")))
@@ -437,6 +443,44 @@ def test_lone_caller_is_woken_for_a_follower(channel: Channel, server: ServerHan
     assert sorted(seen[:2]) == ["general", "skipped"]
     assert channel.unary(kit.BIG, S(value="3")).value == "xxx"
     assert seen[-1] == "reply"
+
+
+def test_crowded_lone_caller_polls_and_is_woken_at_once(channel: Channel, server: ServerHandle) -> None:
+    # After a sign of another thread (here a follower), lone calls wait in zmq_poll: a follower
+    # arriving then is sent at once even if the blocking receive's bound were long. (The bound
+    # is raised to 3 s to tell the two waits apart: the blocking one would hold B that long.)
+    assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""  # connected
+    channel._sock.setsockopt(zmq.RCVTIMEO, 3000)
+    t, out = _in_thread(lambda: channel.unary(kit.SLEEP, S(value="0.2")))
+    assert server.rec.sleep_started.wait(3)
+    assert channel.unary(kit.UNARY, S(value="b"), timeout=5).value == "b"  # follows: crowded now
+    t.join(5)
+    assert not t.is_alive() and out["value"].value == "slept"
+    assert channel._crowded > 0
+    server.rec.sleep_started.clear()
+    seen = _count_alone(channel)
+    t, out = _in_thread(lambda: channel.unary(kit.SLEEP, S(value="1.5")))
+    assert server.rec.sleep_started.wait(3)
+    start = time.monotonic()
+    assert channel.unary(kit.UNARY, S(value="c"), timeout=5).value == "c"
+    assert time.monotonic() - start < 1.0, "the crowded lone caller waited deaf to a follower"
+    t.join(5)
+    assert not t.is_alive() and out["value"].value == "slept"
+    assert sorted(seen[:2]) == ["general", "skipped"]
+    _role_released(channel)
+
+
+def test_lone_caller_short_deadline_is_kept(channel: Channel) -> None:
+    # A deadline sooner than the blocking receive's bound: the call waits in zmq_poll and fails
+    # on time, not at the bound.
+    assert channel.unary(kit.BIG, S(value="0"), timeout=5).value == ""  # connected
+    channel._sock.setsockopt(zmq.RCVTIMEO, 3000)  # (a blocking wait would show as ~3 s)
+    start = time.monotonic()
+    with pytest.raises(RpcError) as err:
+        channel.unary(kit.SLEEP, S(value="2"), timeout=0.004)
+    assert err.value.code is StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - start < 1.0
+    assert channel.unary(kit.BIG, S(value="2"), timeout=5).value == "xx"
 
 
 def test_lone_caller_fails_on_close(channel: Channel, server: ServerHandle) -> None:
