@@ -16,6 +16,7 @@ import {
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   EARLY_FLUSH_PACKETS,
+  EMPTY_FRAME,
   encodeSimple,
   Flag,
   Kind,
@@ -260,7 +261,7 @@ export class ChannelCore {
       call.signal = signal;
       signal.addEventListener("abort", call, { once: true });
     }
-    this.enqueue(header, flags & F_INLINE ? undefined : payload, call);
+    this.enqueue(header, payload, call);
     return call;
   }
 
@@ -303,14 +304,16 @@ export class ChannelCore {
   // ---- writer
 
   /**
-   * Queues one packet: `header` and its `payload` frame, or (payload undefined) an inline packet,
-   * one frame whose header says INLINE. The writer starts at the end of the current microtask, so
+   * Queues one packet: `header` and its `payload` frame, or, when the header says INLINE, the
+   * header frame alone (it holds the message; `payload` is not sent). The writer starts at the end of the current microtask, so
    * every call made in the same tick (a loop of `unary()` calls, the callers resumed by one batch
    * of replies) goes out in the same ZeroMQ message.
    */
   enqueue(header: Uint8Array, payload: Uint8Array | undefined, owner: QueueOwner | null): void {
-    if (payload === undefined) this.outFrames.push(header);
-    else this.outFrames.push(header, payload);
+    // Whether the packet is one frame or two is read from the header itself, so a caller cannot
+    // pair an inline header with a second frame.
+    if (header[2]! & F_INLINE) this.outFrames.push(header);
+    else this.outFrames.push(header, payload ?? EMPTY_FRAME);
     this.outOwners.push(owner);
     if (this.writing) return;
     // A long run of calls in one tick starts the writer early, so the server works on the first

@@ -254,7 +254,7 @@ export class Channel {
       } catch (err) {
         return reject(new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err }));
       }
-      this.core.enqueue(header, flags & Flag.INLINE ? undefined : payload, new OnewaySend(resolve, reject));
+      this.core.enqueue(header, payload, new OnewaySend(resolve, reject));
     });
   }
 
@@ -312,7 +312,7 @@ export class Channel {
           return;
         }
         const flags = inlineFlags(Flag.HAS_MESSAGE, payload);
-        core.enqueue(encodeSimple(Kind.MESSAGE, flags, call.id, undefined, payload), flags & Flag.INLINE ? undefined : payload, call);
+        core.enqueue(encodeSimple(Kind.MESSAGE, flags, call.id, undefined, payload), payload, call);
         if (core.queued > PUMP_HIGH_WATER) await core.drained();
       }
       if (!call.done) core.enqueue(encodeSimple(Kind.MESSAGE, Flag.END | Flag.INLINE, call.id), undefined, call);

@@ -400,8 +400,7 @@ export class ServerCore implements CallOwner {
           headers = call.header;
           if (headers !== undefined) flags |= Flag.HEADERS;
         }
-        const frame = encodeSimple(Kind.MESSAGE, flags, call.id, headers, bytes);
-        this.writer.enqueue(call.peerRef, frame, flags & F_INLINE ? undefined : bytes);
+        this.writer.enqueue(call.peerRef, encodeSimple(Kind.MESSAGE, flags, call.id, headers, bytes), bytes);
         if (this.writer.backlogged) await this.writer.drained();
       }
       this.finishOk(call, undefined);
@@ -452,9 +451,8 @@ export class ServerCore implements CallOwner {
     } catch (err) {
       // Metadata over the wire limits: the caller still gets an answer, without it.
       header = encodeTrailers(call.id, F_END | F_INLINE, Status.INTERNAL, `failed to encode the trailers: ${(err as Error).message}`);
-      flags = F_INLINE;
     }
-    this.writer.enqueue(call.peerRef, header, flags & F_INLINE ? undefined : bytes);
+    this.writer.enqueue(call.peerRef, header, bytes);
   }
 
   finishError(call: ServerCall, err: unknown): void {

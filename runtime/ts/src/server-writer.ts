@@ -8,9 +8,11 @@
  * order and retried with a growing delay, and the other clients are not held up.
  */
 import * as zmq from "zeromq";
-import { EARLY_FLUSH_PACKETS } from "./protocol.js";
+import { EARLY_FLUSH_PACKETS, EMPTY_FRAME, Flag } from "./protocol.js";
 import { Peer } from "./server-call.js";
 import { afterThisTask } from "./util.js";
+
+const F_INLINE = Flag.INLINE;
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
@@ -52,8 +54,8 @@ export class PeerWriter {
   }
 
   /**
-   * Queues one packet for `peer`: `header` and its `payload` frame, or (payload undefined) an
-   * inline packet, one frame whose header says INLINE. The writer starts at the end of the current
+   * Queues one packet for `peer`: `header` and its `payload` frame, or, when the header says
+   * INLINE, the header frame alone (it holds the message; `payload` is not sent). The writer starts at the end of the current
    * microtask, so the replies to every request of one received message (and anything else
    * answered in the same tick) leave as one ZeroMQ message per client.
    */
@@ -63,8 +65,9 @@ export class PeerWriter {
       peer.out = out = [peer.id];
       this.dirty.push(peer);
     }
-    if (payload === undefined) out.push(header);
-    else out.push(header, payload);
+    // One frame or two, read from the header itself (see ChannelCore.enqueue).
+    if (header[2]! & F_INLINE) out.push(header);
+    else out.push(header, payload ?? EMPTY_FRAME);
     peer.outPackets++;
     this.queuedPackets++;
     if (this.writing) return;
