@@ -1,6 +1,6 @@
 /**
- * The client's internals: the call table, the writer loop (batching) and the reader loop of one
- * DEALER socket. {@link Channel} (channel.ts) is the public face; nothing here is exported from
+ * The client's internals: the call table and the reader loop of one DEALER socket, with its
+ * writer (channel-writer.ts). {@link Channel} (channel.ts) is the public face; nothing here is exported from
  * the package.
  */
 import * as zmq from "zeromq";
@@ -10,25 +10,22 @@ import { DeadlineList, DeadlineQueue, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata, toMetadata } from "./metadata.js";
 import {
-  isInline,
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
-  EARLY_FLUSH_PACKETS,
-  EMPTY_FRAME,
   encodeSimple,
   Flag,
   Kind,
   MAX_TIMER_MS,
-  MAX_U32,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
 import * as protocol from "./protocol.js";
+import { ChannelWriter, QueueOwner } from "./channel-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
-import { afterThisTask, tooLarge } from "./util.js";
+import { tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -39,7 +36,8 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeader, encodeRequest, inlineFlags, inlineMessage, methodBytes } = protocol;
+const { checkFraming, decodeHeader, encodeRequest, inlineFlags, inlineMessage, methodBytes, MAX_U32 } = protocol;
+const RpcErrorClass = RpcError;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
 // and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).
@@ -50,13 +48,6 @@ const CLOSED = 3;
 
 // Packets queued beyond this make stream pumps wait for the writer (back-pressure).
 export const PUMP_HIGH_WATER = 1024;
-
-/** Something that owns a queued packet: told when it was sent or could not be. */
-export interface QueueOwner {
-  done: boolean;
-  sent?: () => void;
-  sendFailed(error: RpcError): void;
-}
 
 export class ClientCall implements QueueOwner, Timed {
   done = false;
@@ -117,6 +108,8 @@ export class OnewaySend implements QueueOwner {
 /** Internal state and loops of a channel; {@link Channel} is its public face. */
 export class ChannelCore {
   readonly socket: zmq.Dealer;
+  /** Sends the queued packets, batching those of one tick. */
+  readonly writer: ChannelWriter;
   readonly calls = new Map<number, ClientCall>();
   /** Deadlines of the open calls, on one timer. */
   readonly deadlines = new DeadlineQueue();
@@ -127,15 +120,8 @@ export class ChannelCore {
   state = CONNECTING;
   private lastId = 0;
   private idsWrapped = false;
-  private outFrames: Uint8Array[] = [];
-  private outOwners: Array<QueueOwner | null> = [];
-  private writing = false;
-  private flushQueued = false;
-  private readonly flush = (): void => {
-    this.flushQueued = false;
-    if (!this.writing) void this.writeLoop();
-  };
-  private drainWaiters: Array<() => void> = [];
+  /** A receive is pending or being handled (see {@link ensureReading}). */
+  private reading = false;
   private upWaiters: Array<(up: boolean) => void> = [];
   private warned = false;
   /** Messages from the server dropped as malformed (PZMQ/1 10). */
@@ -158,16 +144,20 @@ export class ChannelCore {
     this.socket = new zmq.Dealer({
       immediate: true,
       linger: 0,
-      sendTimeout: this.sendTimeoutMs,
+      sendTimeout: 0,
       heartbeatInterval: options.heartbeatIvlMs ?? DEFAULT_HEARTBEAT_IVL_MS,
       heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       heartbeatTimeToLive: options.heartbeatTtlMs ?? DEFAULT_HEARTBEAT_TTL_MS,
       ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
       ...(options.receiveHighWaterMark !== undefined ? { receiveHighWaterMark: options.receiveHighWaterMark } : {}),
     });
+    this.writer = new ChannelWriter(this.socket, this.sendTimeoutMs, () => this.ensureReading(), (err) =>
+      (err as { code?: string }).code === "EAGAIN"
+        ? new RpcError(Status.UNAVAILABLE, `no server reachable at ${endpoint} within ${this.sendTimeoutMs} ms`)
+        : new RpcError(Status.UNAVAILABLE, `send to ${endpoint} failed: ${(err as Error).message}`),
+    );
     if (!endpoint.startsWith("inproc://")) void this.watchEvents();
     this.socket.connect(endpoint);
-    void this.readLoop();
   }
 
   /**
@@ -245,7 +235,7 @@ export class ChannelCore {
     flags = inlineFlags(flags, flags & F_HAS_MESSAGE ? payload : undefined);
     let header: Buffer;
     try {
-      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), toMetadata(options?.metadata), payload);
+      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), options?.metadata === undefined ? undefined : toMetadata(options.metadata), payload);
     } catch (err) {
       return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
     }
@@ -261,7 +251,7 @@ export class ChannelCore {
       call.signal = signal;
       signal.addEventListener("abort", call, { once: true });
     }
-    this.enqueue(header, payload, call);
+    this.writer.enqueue(header, payload, call);
     return call;
   }
 
@@ -269,7 +259,7 @@ export class ChannelCore {
   fail(call: ClientCall, error: RpcError, sendCancel: boolean): void {
     if (call.done) return;
     this.finish(call);
-    if (sendCancel && this.state !== CLOSED) this.enqueue(encodeSimple(Kind.CANCEL, F_INLINE, call.id), undefined, null);
+    if (sendCancel && this.state !== CLOSED) this.writer.enqueue(encodeSimple(Kind.CANCEL, F_INLINE, call.id), undefined, null);
     if (call.stream !== undefined) call.stream.fail(error);
     else call.reject!(error);
   }
@@ -288,6 +278,7 @@ export class ChannelCore {
    */
   private failAfterReading(calls: ClientCall[], message: string): void {
     let rounds = 0;
+    this.ensureReading();
     const check = (): void => {
       if (this.state === CLOSED) return;
       // ZMQ_EVENTS: still readable means the reader loop has messages to go; look again after it.
@@ -301,81 +292,21 @@ export class ChannelCore {
     for (const call of [...this.calls.values()]) this.fail(call, new RpcError(code, message), false);
   }
 
-  // ---- writer
+  // ---- reader
 
   /**
-   * Queues one packet: `header` and its `payload` frame, or, when the header says INLINE, the
-   * header frame alone (it holds the message; `payload` is not sent). The writer starts at the end of the current microtask, so
-   * every call made in the same tick (a loop of `unary()` calls, the callers resumed by one batch
-   * of replies) goes out in the same ZeroMQ message.
+   * Starts the reader unless it runs: the writer calls this after each send. The reader stops
+   * whenever no call is open, so the next send finds no receive pending: zeromq.js then skips the
+   * ZMQ_EVENTS check (a poll() system call in libzmq) it makes after a send while a receive waits,
+   * and a sequential caller's round trip costs the same socket calls as a raw DEALER's.
+   * Nothing is lost meanwhile: what the server sends waits in libzmq's queue (only packets for
+   * calls that are over, which are ignored anyway).
    */
-  enqueue(header: Uint8Array, payload: Uint8Array | undefined, owner: QueueOwner | null): void {
-    // Whether the packet is one frame or two is read from the header itself, so a caller cannot
-    // pair an inline header with a second frame.
-    if (header[2]! & F_INLINE) this.outFrames.push(header);
-    else this.outFrames.push(header, payload ?? EMPTY_FRAME);
-    this.outOwners.push(owner);
-    if (this.writing) return;
-    // A long run of calls in one tick starts the writer early, so the server works on the first
-    // packets while the rest are still being made (both CPUs busy, not taking turns).
-    if (this.outOwners.length >= EARLY_FLUSH_PACKETS) void this.writeLoop();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      afterThisTask(this.flush);
-    }
+  ensureReading(): void {
+    if (this.reading || this.state === CLOSED) return;
+    this.reading = true;
+    void this.readLoop();
   }
-
-  get queued(): number {
-    return this.outOwners.length;
-  }
-
-  /** Resolves when the writer has sent everything queued so far (back-pressure for stream pumps). */
-  drained(): Promise<void> {
-    if (!this.writing && this.outOwners.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-
-  private async writeLoop(): Promise<void> {
-    this.writing = true;
-    while (this.outOwners.length > 0 && this.state !== CLOSED) {
-      let frames = this.outFrames;
-      const owners = this.outOwners;
-      this.outFrames = [];
-      this.outOwners = [];
-      // Packets of calls that ended while queued (deadline, cancel) are not sent at all.
-      let stale = false;
-      for (let i = 0; i < owners.length; i++) if (owners[i]?.done === true && owners[i]!.sent === undefined) stale = true;
-      if (stale) {
-        const kept: Uint8Array[] = [];
-        for (let i = 0, f = 0; i < owners.length; i++) {
-          const o = owners[i];
-          const n = isInline(frames[f]!) ? 1 : 2; // packet i is frames[f..f+n)
-          if (!(o != null && o.done && o.sent === undefined)) for (let j = f; j < f + n; j++) kept.push(frames[j]!);
-          f += n;
-        }
-        frames = kept;
-        if (frames.length === 0) continue;
-      }
-      try {
-        await this.socket.send(frames);
-        for (let i = 0; i < owners.length; i++) {
-          const o = owners[i];
-          if (o != null && o.sent !== undefined && !o.done) o.sent();
-        }
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        const e =
-          code === "EAGAIN"
-            ? new RpcError(Status.UNAVAILABLE, `no server reachable at ${this.endpoint} within ${this.sendTimeoutMs} ms`)
-            : new RpcError(Status.UNAVAILABLE, `send to ${this.endpoint} failed: ${(err as Error).message}`);
-        for (const o of owners) if (o != null && !o.done) o.sendFailed(e);
-      }
-    }
-    this.writing = false;
-    if (this.drainWaiters.length > 0) for (const w of this.drainWaiters.splice(0)) w();
-  }
-
-  // ---- reader
 
   private async readLoop(): Promise<void> {
     const socket = this.socket;
@@ -384,6 +315,7 @@ export class ChannelCore {
       try {
         frames = await socket.receive();
       } catch {
+        this.reading = false;
         return; // closed
       }
       try {
@@ -391,6 +323,10 @@ export class ChannelCore {
       } catch (err) {
         // User callbacks (onHeader/onTrailer) run here; their errors must not stop the loop.
         console.error("protozmq: error while handling a response:", err);
+      }
+      if (this.calls.size === 0) {
+        this.reading = false;
+        return;
       }
     }
   }
@@ -455,7 +391,7 @@ export class ChannelCore {
       return;
     }
     const v = this.decodeResponse(call, payload);
-    if (v instanceof RpcError) this.fail(call, v, true);
+    if (v instanceof RpcErrorClass) this.fail(call, v, true);
     else call.stream.push(v);
   }
 
@@ -476,7 +412,7 @@ export class ChannelCore {
     if (stream !== undefined) {
       if (hasMessage) {
         const v = this.decodeResponse(call, payload);
-        if (v instanceof RpcError) return stream.fail(v);
+        if (v instanceof RpcErrorClass) return stream.fail(v);
         stream.push(v);
       }
       stream.end();
@@ -484,7 +420,7 @@ export class ChannelCore {
     }
     if (!hasMessage) return call.reject!(new RpcError(Status.INTERNAL, "the server ended the call with OK but no response"));
     const v = this.decodeResponse(call, payload);
-    if (v instanceof RpcError) call.reject!(v);
+    if (v instanceof RpcErrorClass) call.reject!(v);
     else call.resolve!(v);
   }
 
@@ -492,11 +428,12 @@ export class ChannelCore {
     if (this.state === CLOSED) return;
     // Tell the server to stop the handlers of calls still open, then fail them here.
     for (const call of [...this.calls.values()]) this.fail(call, new RpcError(Status.CANCELLED, "channel closed"), true);
-    if (this.outOwners.length > 0 || this.writing) {
-      await Promise.race([this.drained(), new Promise((r) => setTimeout(r, Math.min(this.sendTimeoutMs, 100)).unref())]);
+    if (this.writer.busy) {
+      await Promise.race([this.writer.drained(), new Promise((r) => setTimeout(r, Math.min(this.sendTimeoutMs, 100)).unref())]);
     }
     this.setState(CLOSED);
     this.state = CLOSED;
+    this.writer.closed = true;
     for (const w of this.upWaiters.splice(0)) w(false);
     // CANCEL packets just handed to libzmq would be discarded by linger 0: give them 100 ms.
     this.socket.linger = 100;

@@ -115,6 +115,7 @@ export class Publisher {
   private writing = false;
   private drainWaiters: Array<() => void> = [];
   private closed = false;
+  private reading = false;
   /** The endpoints bound so far, resolved (`tcp://127.0.0.1:0` becomes the real port). */
   readonly endpoints: string[] = [];
 
@@ -130,18 +131,37 @@ export class Publisher {
     for (let n = 0; n <= ZMQ_COPY_MAX; n++) this.scratchViews.push(this.scratch.subarray(0, n));
     // Pass every subscribe and unsubscribe, so the counts below are exact.
     this.socket.verbosity = "allSubsUnsubs";
-    void this.readSubscriptions();
   }
 
-  /** Binds to an endpoint (`ipc://`, `tcp://`, `inproc://`); may be called several times. */
+  /**
+   * Binds to an endpoint (`ipc://`, `tcp://`, `inproc://`); may be called several times.
+   *
+   * Subscribers may connect to an `inproc://` endpoint before it is bound. Those of the first
+   * bind are counted at once; those waiting on a later bind only when the next subscription
+   * message reaches this publisher (zeromq.js gets no wake-up for what a bind brings in, see
+   * {@link Publisher.waitForSubscriber}).
+   */
   async bind(endpoint: string): Promise<void> {
     await this.socket.bind(endpoint);
     this.endpoints.push(this.socket.lastEndpoint ?? endpoint);
+    this.startReading();
   }
 
   /** Connects to a subscriber (or proxy) that binds. */
   connect(endpoint: string): void {
     this.socket.connect(endpoint);
+    this.startReading();
+  }
+
+  /**
+   * Starts reading subscriptions, after the first bind or connect rather than at construction: a
+   * receive already pending when an inproc bind brings in early subscribers' pipes would not see
+   * their subscriptions (no wake-up comes for them), while one started after the bind finds them.
+   */
+  private startReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.readSubscriptions();
   }
 
   /**

@@ -26,6 +26,8 @@ export interface CallOwner {
 export class Peer {
   /** Frames queued for this client: its routing id, then packets of one or two frames. */
   out: Uint8Array[] | null = null;
+  /** The array of the last batch sent, emptied down to the routing id: the next `out` (no allocation per batch). */
+  spare: Uint8Array[] | null = null;
   /** Packets in `out` (not frames: an inline packet is one frame, PZMQ/1 3). */
   outPackets = 0;
   /** When sends to this peer started failing with EAGAIN (0 = not blocked). */

@@ -12,6 +12,7 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
+  EMPTY_FRAME,
   encodeSimple,
   MAX_TIMER_MS,
   Flag,
@@ -41,6 +42,7 @@ const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
 const { checkFraming, decodeHeader, encodeTrailers, inlineFlags, inlineMessage } = protocol;
+const ServerCallClass = ServerCall;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
@@ -136,6 +138,19 @@ export class ServerCore implements CallOwner {
       this.end(call);
       call.abort(reason);
     }
+  }
+
+  /**
+   * inproc lets clients connect before the server binds, and their requests wait in the pipe. The
+   * bind attaches those pipes, messages and all, without signalling the socket's file descriptor,
+   * so the receive zeromq.js already has pending would not look until something else woke it (a
+   * call made before the bind hung). zeromq.js looks again after every send, so when the socket
+   * has something to read, send a message that cannot go anywhere: an empty routing id (libzmq
+   * never gives a peer one) is refused with EHOSTUNREACH under ROUTER_MANDATORY, and the pending
+   * receive then reads what the bind brought in.
+   */
+  afterInprocBind(): void {
+    if (!this.closed && this.socket.readable) this.socket.send([EMPTY_FRAME, EMPTY_FRAME]).catch(() => undefined);
   }
 
   // ---- reader
@@ -268,7 +283,7 @@ export class ServerCore implements CallOwner {
     if (single && !hasMessage) return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, "request message missing");
 
     const deadline = h.timeoutMs > 0 ? Date.now() + h.timeoutMs : undefined;
-    const call = new ServerCall(this, peer, h.callId, reg, deadline, h.metadata, oneway);
+    const call = new ServerCallClass(this, peer, h.callId, reg, deadline, h.metadata, oneway);
     this.running++;
     // Unary: the handler runs first; the call is registered (call id, deadline) only if it goes
     // async. A handler that returns synchronously is answered before anything else can happen, so

@@ -6,13 +6,20 @@
  * The ROUTER's ZMQ_SNDTIMEO is 0, so a send never waits inside libzmq: a client whose high-water
  * mark is reached (or whose connection is being torn down) gets EAGAIN, its packets are kept in
  * order and retried with a growing delay, and the other clients are not held up.
+ *
+ * Like the client's writer (channel-writer.ts), this is a chain of promise reactions bound once,
+ * not an `async` loop, and each client's frame array is reused once its send succeeded.
  */
 import * as zmq from "zeromq";
-import { EARLY_FLUSH_PACKETS, EMPTY_FRAME, Flag } from "./protocol.js";
-import { Peer } from "./server-call.js";
-import { afterThisTask } from "./util.js";
+import * as protocol from "./protocol.js";
+import type { Peer } from "./server-call.js";
+import * as util from "./util.js";
 
-const F_INLINE = Flag.INLINE;
+// Read once: under tsx (esbuild's CommonJS) each use of an imported name is a getter call.
+const { EARLY_FLUSH_PACKETS, EMPTY_FRAME } = protocol;
+const { afterThisTask } = util;
+const F_INLINE = protocol.Flag.INLINE;
+const EMPTY: Uint8Array[] = [];
 
 // Stream handlers wait for the writer when more packets than this are queued (back-pressure).
 const STREAM_HIGH_WATER = 1024;
@@ -30,12 +37,42 @@ export class PeerWriter {
    */
   holding = false;
   private dirty: Peer[] = [];
+  /** The peers of the round being sent (a former `dirty` list), from `pendingAt` on. */
+  private pending: Peer[] = [];
+  private pendingAt = 0;
+  /** The batch in flight: its peer, frames and packet count. */
+  private current: Peer | null = null;
+  private currentFrames: Uint8Array[] = EMPTY;
+  private currentPackets = 0;
   private queuedPackets = 0;
   private writing = false;
   private flushQueued = false;
   private readonly flush = (): void => {
     this.flushQueued = false;
-    if (!this.writing) void this.writeLoop();
+    if (!this.writing) this.next();
+  };
+  private readonly onSent = (): void => {
+    const peer = this.current!;
+    const frames = this.currentFrames;
+    if (this.closing) this.sentWhileClosing = true;
+    if (peer.blockedSince !== 0) {
+      peer.blockedSince = 0;
+      this.retryDelayMs = 1;
+    }
+    // zeromq.js read the array during send(): keep it, down to the routing id, for the next batch.
+    frames.length = 1;
+    peer.spare = frames;
+    this.next();
+  };
+  private readonly onFailed = (err: unknown): void => {
+    const peer = this.current!;
+    if (!this.closed) {
+      const code = (err as { code?: string }).code;
+      if (code === "EAGAIN") this.sendBlocked(peer, this.currentFrames, this.currentPackets);
+      else if (code === "EHOSTUNREACH") this.peerGone(peer, "client disconnected");
+      else this.peerGone(peer, `client not reachable: ${(err as Error).message}`);
+    }
+    this.next();
   };
   private blocked: Peer[] = [];
   private retryTimer: NodeJS.Timeout | undefined = undefined;
@@ -62,7 +99,9 @@ export class PeerWriter {
   enqueue(peer: Peer, header: Uint8Array, payload: Uint8Array | undefined): void {
     let out = peer.out;
     if (out === null) {
-      peer.out = out = [peer.id];
+      out = peer.spare ?? [peer.id];
+      peer.spare = null;
+      peer.out = out;
       this.dirty.push(peer);
     }
     // One frame or two, read from the header itself (see ChannelCore.enqueue).
@@ -73,7 +112,7 @@ export class PeerWriter {
     if (this.writing) return;
     // Many replies in one tick (a big batch of requests) start the writer early, so the client
     // works on the first replies while the rest are being computed (see EARLY_FLUSH_PACKETS).
-    if (this.queuedPackets >= EARLY_FLUSH_PACKETS) void this.writeLoop();
+    if (this.queuedPackets >= EARLY_FLUSH_PACKETS) this.next();
     else if (!this.flushQueued && !this.holding) {
       this.flushQueued = true;
       afterThisTask(this.flush);
@@ -86,7 +125,7 @@ export class PeerWriter {
    * goes back to libzmq for the next message (a round trip's latency does not include that).
    */
   flushNow(): void {
-    if (!this.writing && this.dirty.length > 0) void this.writeLoop();
+    if (!this.writing && this.dirty.length > 0) this.next();
   }
 
   /** True when stream handlers should wait for {@link drained} before producing more. */
@@ -100,34 +139,42 @@ export class PeerWriter {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  private async writeLoop(): Promise<void> {
+  /** Sends the next client's queued packets, or, with none left, stops and wakes drain waiters. */
+  private next(): void {
     this.writing = true;
-    while (this.dirty.length > 0 && !this.closed) {
-      const list = this.dirty;
-      this.dirty = [];
-      for (const peer of list) {
-        const frames = peer.out;
-        if (frames === null) continue; // peer gone meanwhile
-        const packets = peer.outPackets;
-        peer.out = null;
-        peer.outPackets = 0;
-        this.queuedPackets -= packets;
-        try {
-          await this.socket.send(frames);
-          if (this.closing) this.sentWhileClosing = true;
-          if (peer.blockedSince !== 0) {
-            peer.blockedSince = 0;
-            this.retryDelayMs = 1;
-          }
-        } catch (err) {
-          if (this.closed) break;
-          const code = (err as { code?: string }).code;
-          if (code === "EAGAIN") this.sendBlocked(peer, frames, packets);
-          else if (code === "EHOSTUNREACH") this.peerGone(peer, "client disconnected");
-          else this.peerGone(peer, `client not reachable: ${(err as Error).message}`);
-        }
+    while (!this.closed) {
+      if (this.pendingAt >= this.pending.length) {
+        if (this.dirty.length === 0) break;
+        // A new round: the clients that got packets since the last one, in the order they did.
+        const round = this.dirty;
+        this.dirty = this.pending;
+        this.dirty.length = 0;
+        this.pending = round;
+        this.pendingAt = 0;
       }
+      const peer = this.pending[this.pendingAt++]!;
+      const frames = peer.out;
+      if (frames === null) continue; // peer gone meanwhile
+      const packets = peer.outPackets;
+      peer.out = null;
+      peer.outPackets = 0;
+      this.queuedPackets -= packets;
+      this.current = peer;
+      this.currentFrames = frames;
+      this.currentPackets = packets;
+      let sending: Promise<void>;
+      try {
+        sending = this.socket.send(frames);
+      } catch (err) {
+        sending = Promise.reject(err); // closed under us: handled like a failed send, after this tick
+      }
+      sending.then(this.onSent, this.onFailed);
+      return;
     }
+    this.pending.length = 0;
+    this.pendingAt = 0;
+    this.current = null;
+    this.currentFrames = EMPTY;
     this.writing = false;
     if (this.blocked.length === 0) {
       this.queuedPackets = 0;
@@ -159,7 +206,7 @@ export class PeerWriter {
         this.retryTimer = undefined;
         this.retryDelayMs = Math.min(this.retryDelayMs * 2, 50);
         for (const p of this.blocked.splice(0)) if (p.out !== null) this.dirty.push(p);
-        if (!this.writing) void this.writeLoop();
+        if (!this.writing) this.next();
       }, this.retryDelayMs);
     }
   }

@@ -266,6 +266,7 @@ export class Server {
   async bind(endpoint: string): Promise<void> {
     await this.core.socket.bind(endpoint);
     this.core.endpoints.push(this.core.socket.lastEndpoint ?? endpoint);
+    if (endpoint.startsWith("inproc://")) this.core.afterInprocBind();
   }
 
   /**

@@ -244,3 +244,21 @@ describe.each(TRANSPORTS)("events over %s", (t) => {
     }
   });
 });
+
+describe("a subscriber that connects over inproc before the publisher binds", () => {
+  it("is seen by the publisher once it binds, and gets what is published after", async () => {
+    const endpoint = bindAddress("inproc");
+    const sub = sockets.add(new Subscriber());
+    sub.connect(endpoint);
+    sub.subscribe("early.E/");
+    const pub = sockets.add(new Publisher());
+    await pub.bind(endpoint);
+    // The subscription waited in the pipe; the bind brings it in without waking anything.
+    expect(await pub.waitForSubscriber("early.E/x", 3000)).toBe(true);
+    expect(pub.subscriptions).toBe(1);
+    pub.publish("early.E/x", Buffer.from("hi"));
+    const [ev] = await take(sub, 1, 5000);
+    expect(ev).toMatchObject({ topic: "early.E/x", seq: 0 });
+    expect(Buffer.from(ev!.payload).toString()).toBe("hi");
+  });
+});

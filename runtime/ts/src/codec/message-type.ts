@@ -7,6 +7,10 @@ import type { JsonReadOptions, JsonValue, JsonWriteOptions } from "./json-types.
 import { BinaryReader } from "./reader.js";
 import { BinaryWriter } from "./writer.js";
 
+// Read once: under tsx (esbuild's CommonJS) each use of an imported name is a getter call through
+// a megamorphic `module[key]` load, on every decode.
+const BinaryReaderClass = BinaryReader;
+
 /**
  * The codec of one message type. Generated modules export one per message, under the same name as
  * the message's interface, so `Person` is both the type of a plain object and its codec:
@@ -192,7 +196,7 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
  */
 export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError("input is not a Uint8Array", type.typeName);
-  const r = new BinaryReader(bytes);
+  const r = new BinaryReaderClass(bytes);
   try {
     return type.decodeFrom(r, r.len, undefined, 0);
   } catch (e) {
