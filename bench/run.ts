@@ -87,11 +87,15 @@ async function main(): Promise<void> {
   const pinnable = canPin(machine.cores);
   const modes: Mode[] = args.modes ?? (pinnable ? ["unpinned", "pinned"] : ["unpinned"]);
   if (modes.some((m) => m !== "unpinned") && !pinnable) throw new Error("pinned modes need `taskset` and at least 2 CPUs");
-  const runtime = path.relative(ROOT, require.resolve("protozmq"));
+  // The TS programs load protozmq through bench/tsconfig.run.json: the package as built into dist/.
+  const runConfig = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "tsconfig.run.json"), "utf8")) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
+  const runtime = path.relative(ROOT, path.resolve(ROOT, "bench", runConfig.compilerOptions.paths["protozmq"]![0]!));
   const head = [
     `protozmq bench, ${args.quick ? "--quick (smoke run: figures are not meaningful)" : "full run"}, ${new Date().toISOString()}`,
     machineLine(machine),
-    `protozmq ${sourceState()}; TS runtime from ${runtime} (through tsx and tsconfig paths)`,
+    `protozmq ${sourceState()}; TS runtime: the compiled package, ${runtime} (built first, with tsc -p tsconfig.build.json)`,
     "pinned: client on CPU 0, servers on CPU 1; same-cpu: all on CPU 0 (taskset)",
   ].join("\n");
   process.stderr.write(`${head}\n\ngenerating bench code into bench/.gen ...\n`);

@@ -10,6 +10,10 @@
  * | `protoc-py/`   | game/state.proto `_pb2` from protoc itself             | grpc_tools.protoc --python_out       |
  *
  * The protozmq-generated game codecs are the committed `generated/ts/game` and `generated/python/game`.
+ *
+ * First it builds the package (`tsc -p tsconfig.build.json` into `dist/`, as `npm run build` does):
+ * the bench's TS programs load protozmq from there (bench/tsconfig.run.json), the compiled code an
+ * application gets from npm, so the figures never come from a stale build.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -25,6 +29,7 @@ export function protoc(args: string[]): void {
 }
 
 export function prepare(): void {
+  runSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], 300_000);
   fs.rmSync(GEN, { recursive: true, force: true });
   const schemas = path.join(ROOT, "bench", "schemas");
   const game = path.join(ROOT, "schemas");

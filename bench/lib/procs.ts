@@ -62,7 +62,8 @@ function start(cmd: string, args: string[], cpu: Cpu): ChildProcess {
     cwd: ROOT,
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, TSX_TSCONFIG_PATH: `${ROOT}/tsconfig.json`, PYTHONUNBUFFERED: "1" },
+    // protozmq as an application gets it: the compiled package (see bench/tsconfig.run.json).
+    env: { ...process.env, TSX_TSCONFIG_PATH: `${ROOT}/bench/tsconfig.run.json`, PYTHONUNBUFFERED: "1" },
   });
   children.add(child);
   child.on("exit", () => children.delete(child));
