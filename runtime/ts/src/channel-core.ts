@@ -305,31 +305,37 @@ export class ChannelCore {
   ensureReading(): void {
     if (this.reading || this.state === CLOSED) return;
     this.reading = true;
-    void this.readLoop();
+    this.receive();
   }
 
-  private async readLoop(): Promise<void> {
-    const socket = this.socket;
-    for (;;) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch {
-        this.reading = false;
-        return; // closed
-      }
-      try {
-        this.onMessage(frames);
-      } catch (err) {
-        // User callbacks (onHeader/onTrailer) run here; their errors must not stop the loop.
-        console.error("protozmq: error while handling a response:", err);
-      }
-      if (this.calls.size === 0) {
-        this.reading = false;
-        return;
-      }
+  // The reader is a chain of promise reactions bound once (like the writer), not an `async` loop:
+  // it restarts with nearly every call, and an `async` function costs its own promise and a resume
+  // closure pair per `await`.
+  private receive(): void {
+    let next: Promise<Buffer[]>;
+    try {
+      next = this.socket.receive();
+    } catch {
+      this.reading = false; // closed
+      return;
     }
+    next.then(this.onReceived, this.onReceiveFailed);
   }
+
+  private readonly onReceived = (frames: Buffer[]): void => {
+    try {
+      this.onMessage(frames);
+    } catch (err) {
+      // User callbacks (onHeader/onTrailer) run here; their errors must not stop the reader.
+      console.error("protozmq: error while handling a response:", err);
+    }
+    if (this.calls.size === 0) this.reading = false;
+    else this.receive();
+  };
+
+  private readonly onReceiveFailed = (): void => {
+    this.reading = false; // closed
+  };
 
   private onMessage(frames: Buffer[]): void {
     const bad = checkFraming(frames, 0);

@@ -43,6 +43,8 @@ const OK = Status.OK;
 // of an imported name is a getter call through a megamorphic `module[key]` load.
 const { checkFraming, decodeHeader, encodeTrailers, inlineFlags, inlineMessage } = protocol;
 const ServerCallClass = ServerCall;
+/** The reader's rejection handler: a receive fails only when the socket is closed. */
+const NOTHING = (): void => undefined;
 
 /** Linger of the final close: time libzmq gets to write what was already handed to it. */
 const FINAL_FLUSH_MS = 100;
@@ -98,7 +100,7 @@ export class ServerCore implements CallOwner {
     });
     this.writer = new PeerWriter(this.socket, options.sendTimeoutMs ?? 3000, (peer, why) => this.peerGone(peer, why));
     void this.watchEvents();
-    void this.readLoop();
+    this.receive();
   }
 
   /** Reads the monitor events (with `receive()`, not `events.on()`: see the channel's note). */
@@ -155,26 +157,30 @@ export class ServerCore implements CallOwner {
 
   // ---- reader
 
-  private async readLoop(): Promise<void> {
-    const socket = this.socket;
-    for (;;) {
-      let frames: Buffer[];
-      try {
-        frames = await socket.receive();
-      } catch {
-        return; // closed
-      }
-      const writer = this.writer;
-      writer.holding = true; // replies of sync handlers leave through flushNow() below
-      try {
-        this.onMessage(frames);
-      } catch (err) {
-        console.error("protozmq: error while handling a request:", err);
-      }
-      writer.holding = false;
-      writer.flushNow();
+  // The reader is a chain of promise reactions bound once, not an `async` loop (no promise of its
+  // own, no resume closure pair per `await`), like both writers and the client's reader.
+  private receive(): void {
+    let next: Promise<Buffer[]>;
+    try {
+      next = this.socket.receive();
+    } catch {
+      return; // closed
     }
+    next.then(this.onReceived, NOTHING);
   }
+
+  private readonly onReceived = (frames: Buffer[]): void => {
+    const writer = this.writer;
+    writer.holding = true; // replies of sync handlers leave through flushNow() below
+    try {
+      this.onMessage(frames);
+    } catch (err) {
+      console.error("protozmq: error while handling a request:", err);
+    }
+    writer.holding = false;
+    writer.flushNow();
+    this.receive();
+  };
 
   private peerOf(id: Buffer): Peer {
     // libzmq's generated routing ids are 5 bytes, 0 then a u32: key them by number, no string.
