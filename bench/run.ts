@@ -5,6 +5,7 @@
  *   npm run bench -- --quick           CI smoke run (< 1 min): everything once, tiny counts; asserts nothing about time
  *   npm run bench -- --modes unpinned  only these modes (unpinned, pinned, same-cpu; default: the first two)
  *   npm run bench -- --sections rpc,codec,codegen
+ *   npm run bench -- --langs ts        only the rows of these client programs (ts, py; default both), see Lang
  *
  * Prints the tables (stdout; progress on stderr) and writes bench/results/<timestamp>.{json,md}
  * plus bench/results/latest.{json,md}. Exits non-zero only when something failed to run.
@@ -12,49 +13,27 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs, USAGE, UsageError } from "./lib/args";
 import { ROOT } from "./lib/paths";
 import { codegen, CodegenResult } from "./lib/codegen";
 import { describeMachine, machineLine } from "./lib/machine";
 import { prepare } from "./lib/prepare";
 import { canPin, installCleanup, PYTHON, runProgram, runSync, tsCommand } from "./lib/procs";
 import { CodecResult, codecTables, codegenTable, rpcTables, targets, targetsTable } from "./lib/report";
-import { Mode, ModeResult, runMode } from "./lib/rpc";
+import { LANGS, Lang, Mode, ModeResult, runMode } from "./lib/rpc";
 import { FULL, QUICK } from "./lib/settings";
 import { markdownTable, Table, textTable } from "./lib/table";
 
-interface Args {
-  quick: boolean;
-  modes: Mode[] | undefined;
-  sections: string[];
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, modes: undefined, sections: ["rpc", "codec", "codegen"] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === "--quick") a.quick = true;
-    else if (arg === "--modes") a.modes = value().split(",") as Mode[];
-    else if (arg === "--sections") a.sections = value().split(",");
-    else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm run bench -- [--quick] [--modes unpinned,pinned,same-cpu] [--sections rpc,codec,codegen]");
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg} (try --help)`);
-  }
-  for (const m of a.modes ?? []) if (!["unpinned", "pinned", "same-cpu"].includes(m)) throw new Error(`unknown mode ${m}`);
-  for (const s of a.sections) if (!["rpc", "codec", "codegen"].includes(s)) throw new Error(`unknown section ${s}`);
-  return a;
-}
-
-async function codec(quick: boolean): Promise<CodecResult> {
+/** The TS codec under `ts`, the Python codec under `py`. */
+async function codec(quick: boolean, langs: readonly Lang[]): Promise<CodecResult> {
   const s = quick ? QUICK.codec : FULL.codec;
-  const [cmd, args] = tsCommand(path.join(ROOT, "bench", "ts", "codec.ts"), [String(s.ms), String(s.rounds)]);
-  const ts = JSON.parse(await runProgram("TS codec", cmd, args, undefined, 120_000)) as CodecResult["ts"];
-  const py: CodecResult["py"] = { protozmq: [], protoc: [] };
+  const result: CodecResult = {};
+  if (langs.includes("ts")) {
+    const [cmd, args] = tsCommand(path.join(ROOT, "bench", "ts", "codec.ts"), [String(s.ms), String(s.rounds)]);
+    result.ts = JSON.parse(await runProgram("TS codec", cmd, args, undefined, 120_000)) as NonNullable<CodecResult["ts"]>;
+  }
+  if (!langs.includes("py")) return result;
+  const py: NonNullable<CodecResult["py"]> = { protozmq: [], protoc: [] };
   // Alternate the two processes (each module registers game/state.proto in the default pool).
   for (let r = 0; r < s.pyRounds; r++) {
     for (const impl of ["protozmq", "protoc"]) {
@@ -62,7 +41,8 @@ async function codec(quick: boolean): Promise<CodecResult> {
       py[impl]!.push(JSON.parse(out) as { encode: number; decode: number; size: number });
     }
   }
-  return { ts, py };
+  result.py = py;
+  return result;
 }
 
 /** The commit measured, and how many files of the runtimes and generator differ from it. */
@@ -78,6 +58,10 @@ function sourceState(): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const s = args.quick ? QUICK : FULL;
   installCleanup(s.globalTimeoutMs);
   const started = Date.now();
@@ -93,7 +77,7 @@ async function main(): Promise<void> {
   };
   const runtime = path.relative(ROOT, path.resolve(ROOT, "bench", runConfig.compilerOptions.paths["protozmq"]![0]!));
   const head = [
-    `protozmq bench, ${args.quick ? "--quick (smoke run: figures are not meaningful)" : "full run"}, ${new Date().toISOString()}`,
+    `protozmq bench, ${args.quick ? "--quick (smoke run: figures are not meaningful)" : "full run"}, ${args.langs.length < LANGS.length ? `--langs ${args.langs.join(",")}, ` : ""}${new Date().toISOString()}`,
     machineLine(machine),
     `protozmq ${sourceState()}; TS runtime: the compiled package, ${runtime} (built first, with tsc -p tsconfig.build.json)`,
     "pinned: client on CPU 0, servers on CPU 1; same-cpu: all on CPU 0 (taskset)",
@@ -102,11 +86,11 @@ async function main(): Promise<void> {
   prepare();
 
   const modeResults: ModeResult[] = [];
-  if (args.sections.includes("rpc")) for (const m of modes) modeResults.push(await runMode(m, s));
+  if (args.sections.includes("rpc")) for (const m of modes) modeResults.push(await runMode(m, s, args.langs));
   let codecResult: CodecResult | undefined;
   if (args.sections.includes("codec")) {
     process.stderr.write("codec ...\n");
-    codecResult = await codec(args.quick);
+    codecResult = await codec(args.quick, args.langs);
   }
   let codegenResult: CodegenResult | undefined;
   if (args.sections.includes("codegen")) {
@@ -118,7 +102,7 @@ async function main(): Promise<void> {
   for (const m of modeResults) tables.push(...rpcTables(m));
   if (codecResult !== undefined) tables.push(...codecTables(codecResult));
   if (codegenResult !== undefined) tables.push(codegenTable(codegenResult));
-  const status = targets(modeResults, codecResult);
+  const status = targets(modeResults, codecResult, args.langs);
   tables.push(targetsTable(status));
   const seconds = Math.round((Date.now() - started) / 1000);
   const tail = `total time ${Math.floor(seconds / 60)} min ${seconds % 60} s`;
@@ -127,7 +111,7 @@ async function main(): Promise<void> {
   const dir = path.join(ROOT, "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const json = JSON.stringify({ quick: args.quick, date: new Date().toISOString(), seconds, machine, modes: modeResults, codec: codecResult, codegen: codegenResult, targets: status }, null, 1);
+  const json = JSON.stringify({ quick: args.quick, langs: args.langs, date: new Date().toISOString(), seconds, machine, modes: modeResults, codec: codecResult, codegen: codegenResult, targets: status }, null, 1);
   const md = `${head.split("\n").map((l) => `    ${l}`).join("\n")}\n\n${tables.map(markdownTable).join("\n\n")}\n\n${tail}\n`;
   for (const name of [stamp, "latest"]) {
     fs.writeFileSync(path.join(dir, `${name}.json`), json);
@@ -139,6 +123,10 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`bench: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
     console.error(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     process.exit(1);
   },

@@ -4,18 +4,21 @@
  *
  * Every figure is the median over rounds; every ratio is the median over rounds of (row ÷ its
  * baseline in the same round), so a slow stretch of the machine that hit both cancels out.
+ *
+ * Under `--langs`, a target whose rows all belong to a client that did not run is listed as "not
+ * run", and one that lost some of its cases says which: neither counts as met or missed.
  */
 import type { Figures, Job, JobResult, Target } from "../ts/common";
 import type { CodegenResult } from "./codegen";
-import type { ModeResult } from "./rpc";
+import type { Lang, ModeResult } from "./rpc";
 import { median, pairedRatio } from "./stats";
 import { bytesLabel, fmt, ratio, Table } from "./table";
 
 export interface CodecResult {
-  /** TS: `runs.encode[round][library]` ops/s; sizes in bytes. */
-  ts: { sizes: Record<string, number>; runs: Record<"encode" | "decode", Record<string, number>[]> };
-  /** Python: `runs[impl][round]` = { encode, decode } ops/s. */
-  py: Record<string, Array<{ encode: number; decode: number; size: number }>>;
+  /** TS: `runs.encode[round][library]` ops/s; sizes in bytes. Absent under `--langs py`. */
+  ts?: { sizes: Record<string, number>; runs: Record<"encode" | "decode", Record<string, number>[]> };
+  /** Python: `runs[impl][round]` = { encode, decode } ops/s. Absent under `--langs ts`. */
+  py?: Record<string, Array<{ encode: number; decode: number; size: number }>>;
 }
 
 /** One measured comparison against a target. */
@@ -28,7 +31,10 @@ export interface Check {
 export interface TargetStatus {
   target: string;
   mode: string;
+  /** Empty when none of the target's rows ran (then `notRun` says why). */
   checks: Check[];
+  /** The cases of the target that `--langs` left out, e.g. "Py-client rows (--langs ts)". */
+  notRun?: string;
 }
 
 const col = (runs: Figures[] | undefined, key: string): number[] => (runs ?? []).map((f) => f[key] ?? NaN);
@@ -137,33 +143,39 @@ export function rpcTables(mode: ModeResult): Table[] {
 }
 
 export function codecTables(c: CodecResult): Table[] {
-  const libs = Object.keys(c.ts.runs.encode[0] ?? {});
-  const series = (op: "encode" | "decode", lib: string): number[] => c.ts.runs[op].map((r) => r[lib]!);
-  const ts: Table = {
-    title: `Codec, TypeScript: GameState (schemas/game, largest sample), ops/s (median of ${c.ts.runs.encode.length} runs)`,
+  return [...(c.ts !== undefined ? [tsCodecTable(c.ts)] : []), ...(c.py !== undefined ? [pyCodecTable(c.py)] : [])];
+}
+
+function tsCodecTable(c: NonNullable<CodecResult["ts"]>): Table {
+  const libs = Object.keys(c.runs.encode[0] ?? {});
+  const series = (op: "encode" | "decode", lib: string): number[] => c.runs[op].map((r) => r[lib]!);
+  return {
+    title: `Codec, TypeScript: GameState (schemas/game, largest sample), ops/s (median of ${c.runs.encode.length} runs)`,
     headers: ["library", "bytes", "encode/s", "decode/s", "protozmq ÷ this, encode", "protozmq ÷ this, decode"],
     left: [0],
     rows: libs.map((lib) => [
       lib === "protozmq" ? "protozmq (generated/ts)" : lib === "protobufjs" ? "protobufjs static (pbjs)" : lib === "JSON" ? "JSON.stringify / JSON.parse" : "@bufbuild/protobuf (protoc-gen-es)",
-      String(c.ts.sizes[lib] ?? ""), fmt(median(series("encode", lib))), fmt(median(series("decode", lib))),
+      String(c.sizes[lib] ?? ""), fmt(median(series("encode", lib))), fmt(median(series("decode", lib))),
       lib === "protozmq" ? "" : ratio(pairedRatio(series("encode", "protozmq"), series("encode", lib))),
       lib === "protozmq" ? "" : ratio(pairedRatio(series("decode", "protozmq"), series("decode", lib))),
     ]),
     notes: ["JSON is the sample's proto3 JSON through JSON.stringify/JSON.parse only: no schema, no int64 or bytes conversion."],
   };
-  const pyRuns = (impl: string, op: "encode" | "decode"): number[] => (c.py[impl] ?? []).map((r) => r[op]);
-  const py: Table = {
-    title: `Codec, Python: the same message, ops/s (median of ${(c.py["protozmq"] ?? []).length} runs; protobuf's upb backend)`,
+}
+
+function pyCodecTable(c: NonNullable<CodecResult["py"]>): Table {
+  const pyRuns = (impl: string, op: "encode" | "decode"): number[] => (c[impl] ?? []).map((r) => r[op]);
+  return {
+    title: `Codec, Python: the same message, ops/s (median of ${(c["protozmq"] ?? []).length} runs; protobuf's upb backend)`,
     headers: ["_pb2 module", "bytes", "encode/s", "decode/s", "protozmq ÷ this, encode", "protozmq ÷ this, decode"],
     left: [0],
     rows: ["protozmq", "protoc"].map((impl) => [
       impl === "protozmq" ? "protozmq (generated/python)" : "protoc --python_out",
-      String(c.py[impl]?.[0]?.size ?? ""), fmt(median(pyRuns(impl, "encode"))), fmt(median(pyRuns(impl, "decode"))),
+      String(c[impl]?.[0]?.size ?? ""), fmt(median(pyRuns(impl, "encode"))), fmt(median(pyRuns(impl, "decode"))),
       impl === "protozmq" ? "" : ratio(pairedRatio(pyRuns("protozmq", "encode"), pyRuns(impl, "encode"))),
       impl === "protozmq" ? "" : ratio(pairedRatio(pyRuns("protozmq", "decode"), pyRuns(impl, "decode"))),
     ]),
   };
-  return [ts, py];
 }
 
 export function codegenTable(g: CodegenResult): Table {
@@ -187,38 +199,47 @@ function find(mode: ModeResult, kind: Job["kind"], client: string, id: string): 
 
 const where = (r: Row): string => `${r.target.transport} ${bytesLabel(r.job.size)}`;
 
-export function targets(modes: ModeResult[], codec: CodecResult | undefined): TargetStatus[] {
+const CLIENT: Record<Lang, string> = { ts: "TS", py: "Py" };
+
+/**
+ * The targets, per mode, then the codec's. `langs`: the clients that ran (`--langs`); each target
+ * names the clients its cases come from, and those that did not run are reported as not run.
+ */
+export function targets(modes: ModeResult[], codec: CodecResult | undefined, langs: readonly Lang[]): TargetStatus[] {
   const out: TargetStatus[] = [];
+  /** A target measured on the rows of the clients `from` (`label`: how to name those rows). */
+  const add = (target: string, mode: string, from: Lang[], checks: Check[], label = (l: Lang): string => `${CLIENT[l]}-client rows`): void => {
+    const missing = from.filter((l) => !langs.includes(l));
+    if (checks.length === 0 && missing.length === 0) return;
+    out.push({ target, mode, checks, ...(missing.length > 0 ? { notRun: `${missing.map(label).join(", ")} (--langs ${langs.join(",")})` } : {}) });
+  };
+  const check = (what: string, value: number | undefined, ok: (v: number) => boolean): Check[] =>
+    value === undefined || !Number.isFinite(value) ? [] : [{ what, value, met: ok(value) }];
   for (const m of modes) {
     const ts = find(m, "latency", "TS", "protozmq TS→TS");
     const tput = find(m, "throughput", "TS", "protozmq TS→TS")[0];
     const depths = tput !== undefined ? (tput.job as Extract<Job, { kind: "throughput" }>).depths : [];
-    const add = (target: string, checks: Check[]): void => {
-      if (checks.length > 0) out.push({ target, mode: m.mode, checks });
-    };
-    const check = (what: string, value: number | undefined, ok: (v: number) => boolean): Check[] =>
-      value === undefined || !Number.isFinite(value) ? [] : [{ what, value, met: ok(value) }];
-    add("unary p50 ≤ 1.15× raw zeromq.js echo (TS→TS)", ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p50"), (v) => v <= 1.15)));
-    add("unary p99 ≤ 1.3× raw zeromq.js echo (TS→TS)", ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p99"), (v) => v <= 1.3)));
-    if (tput !== undefined) {
-      add("pipelined throughput ≥ 1.0× raw zeromq.js per call (TS→TS)",
-        depths.filter((d) => d > 1).flatMap((d) => check(`N=${d}`, vs(tput, tput.target.baseline, "cps", `@${d}`), (v) => v >= 1.0)));
-    }
+    const cps = (other: string | undefined, ok: (v: number) => boolean, ds: number[]): Check[] =>
+      tput === undefined ? [] : ds.flatMap((d) => check(`N=${d}`, vs(tput, other, "cps", `@${d}`), ok));
+    add("unary p50 ≤ 1.15× raw zeromq.js echo (TS→TS)", m.mode, ["ts"], ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p50"), (v) => v <= 1.15)));
+    add("unary p99 ≤ 1.3× raw zeromq.js echo (TS→TS)", m.mode, ["ts"], ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p99"), (v) => v <= 1.3)));
+    add("pipelined throughput ≥ 1.0× raw zeromq.js per call (TS→TS)", m.mode, ["ts"], cps(tput?.target.baseline, (v) => v >= 1.0, depths.filter((d) => d > 1)));
     const withGrpc = ts.filter((r) => r.target.grpc !== undefined);
-    add("vs grpc-js: lower p50", withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p50"), (v) => v < 1)));
-    add("vs grpc-js: p99 ≤ 0.3×", withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p99"), (v) => v <= 0.3)));
-    if (tput !== undefined) {
-      add("vs grpc-js: throughput ≥ 4×", depths.flatMap((d) => check(`N=${d}`, vs(tput, tput.target.grpc, "cps", `@${d}`), (v) => v >= 4)));
-    }
+    add("vs grpc-js: lower p50", m.mode, ["ts"], withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p50"), (v) => v < 1)));
+    add("vs grpc-js: p99 ≤ 0.3×", m.mode, ["ts"], withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p99"), (v) => v <= 0.3)));
+    add("vs grpc-js: throughput ≥ 4×", m.mode, ["ts"], cps(tput?.target.grpc, (v) => v >= 4, depths));
     const cross = [...find(m, "latency", "TS", "protozmq TS→Py"), ...find(m, "latency", "Py", "protozmq Py→TS"), ...find(m, "latency", "Py", "protozmq Py→Py")];
-    add("TS⇄Python and Py⇄Py p50 ≤ 1.15× raw (same client and server languages)",
+    add("TS⇄Python and Py⇄Py p50 ≤ 1.15× raw (same client and server languages)", m.mode, ["ts", "py"],
       cross.flatMap((r) => check(`${r.target.id.replace("protozmq ", "")} ${where(r)}`, vs(r, r.target.baseline, "p50"), (v) => v <= 1.15)));
   }
   if (codec !== undefined) {
-    const s = (op: "encode" | "decode", lib: string): number[] => codec.ts.runs[op].map((r) => r[lib]!);
+    const c = codec.ts;
+    const s = (op: "encode" | "decode", lib: string): number[] => c!.runs[op].map((r) => r[lib]!);
     const r = (op: "encode" | "decode", lib: string): number => pairedRatio(s(op, "protozmq"), s(op, lib));
-    out.push({ target: "codec ≥ 1.0× protobufjs static", mode: "-", checks: (["encode", "decode"] as const).map((op) => ({ what: op, value: r(op, "protobufjs"), met: r(op, "protobufjs") >= 1 })) });
-    out.push({ target: "codec ≥ 2× @bufbuild/protobuf", mode: "-", checks: (["encode", "decode"] as const).map((op) => ({ what: op, value: r(op, "@bufbuild/protobuf"), met: r(op, "@bufbuild/protobuf") >= 2 })) });
+    const vsLib = (lib: string, ok: (v: number) => boolean): Check[] =>
+      c === undefined ? [] : (["encode", "decode"] as const).map((op) => ({ what: op, value: r(op, lib), met: ok(r(op, lib)) }));
+    add("codec ≥ 1.0× protobufjs static", "-", ["ts"], vsLib("protobufjs", (v) => v >= 1), () => "the TS codec");
+    add("codec ≥ 2× @bufbuild/protobuf", "-", ["ts"], vsLib("@bufbuild/protobuf", (v) => v >= 2), () => "the TS codec");
   }
   return out;
 }
@@ -230,10 +251,10 @@ export function targetsTable(list: TargetStatus[]): Table {
     left: [0, 1, 2, 3],
     rows: list.map((t) => {
       const met = t.checks.filter((c) => c.met).length;
-      return [
-        t.target, t.mode, met === t.checks.length ? "met" : met === 0 ? "missed" : `${met}/${t.checks.length} met`,
-        t.checks.map((c) => `${c.met ? "✓" : "✗"} ${c.what} ${c.value.toFixed(2)}×`).join(", "),
-      ];
+      const status = met === t.checks.length ? "met" : met === 0 ? "missed" : `${met}/${t.checks.length} met`;
+      const measured = t.checks.map((c) => `${c.met ? "✓" : "✗"} ${c.what} ${c.value.toFixed(2)}×`);
+      if (t.notRun !== undefined) measured.push(`not run: ${t.notRun}`);
+      return [t.target, t.mode, t.checks.length === 0 ? "not run" : t.notRun !== undefined ? `${status} (part not run)` : status, measured.join(", ")];
     }),
   };
 }

@@ -9,6 +9,10 @@
  *
  * First a selection job times the two Python protozmq servers (`Server`, `AsyncServer`) Py→Py;
  * the faster (lower median p50) serves every Python-server row of the mode.
+ *
+ * `--langs` picks the client programs (`Lang`); the selection runs under every choice, since both
+ * clients have Python-server rows, and only the servers that the selection and the chosen clients'
+ * jobs use are started (`serversFor`).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -25,6 +29,15 @@ import { median } from "./stats";
  * is the unpinned run's fast case).
  */
 export type Mode = "unpinned" | "pinned" | "same-cpu";
+
+/**
+ * The language of a client program (the caller, or the events subscriber): `ts` runs the jobs of
+ * bench/ts/client.ts (`tsJobs`: TS→TS, TS→Py, grpc-js, raw zeromq.js, events to a TS subscriber),
+ * `py` those of bench/python/client.py (`pyJobs`: Py→Py, Py→TS, grpcio, raw pyzmq, events to a
+ * Python subscriber). The Python server selection runs under both.
+ */
+export type Lang = "ts" | "py";
+export const LANGS: readonly Lang[] = ["ts", "py"];
 
 export interface ModeResult {
   mode: Mode;
@@ -50,9 +63,9 @@ const SERVERS = [
   ["py-grpc", "py", "grpc"],
 ] as const;
 
-async function startServers(dir: string, cpu: Cpu): Promise<ServerProc[]> {
+async function startServers(dir: string, cpu: Cpu, names: readonly string[]): Promise<ServerProc[]> {
   return Promise.all(
-    SERVERS.map(([name, lang, impl]) => {
+    SERVERS.filter(([name]) => names.includes(name)).map(([name, lang, impl]) => {
       const args =
         impl === "grpc"
           ? ["--bind", `unix:${dir}/${name}`, "--bind", "127.0.0.1:0"]
@@ -160,34 +173,64 @@ function pyJobs(ep: Record<string, Endpoints>, py: string, s: Settings): Job[] {
   return jobs;
 }
 
-export async function runMode(mode: Mode, s: Settings): Promise<ModeResult> {
+/** The Python server selection: `Server` and `AsyncServer` Py→Py, against raw pyzmq. */
+function selection(ep: Record<string, Endpoints>, s: Settings): LatencyJob {
+  return {
+    kind: "latency", client: "Py", group: "Py latency ipc 64 (Python server selection)", size: 64, ...s.latency,
+    targets: [
+      T("raw pyzmq echo", "raw", ep["py-raw"]!.ipc, "ipc"),
+      T("protozmq Py→Py (Server)", "pz", ep["py-pz-sync"]!.ipc, "ipc", { baseline: "raw pyzmq echo" }),
+      T("protozmq Py→Py (AsyncServer)", "pz", ep["py-pz-async"]!.ipc, "ipc", { baseline: "raw pyzmq echo" }),
+      // For information: the asyncio client on sequential calls (the table's Py rows use Channel).
+      T("protozmq Py→Py (AsyncChannel→AsyncServer)", "pz", ep["py-pz-async"]!.ipc, "ipc", { baseline: "raw pyzmq echo", variant: "async" }),
+    ],
+  };
+}
+
+/** Each selected client's jobs. `py` is the Python protozmq server picked by the selection. */
+function jobsFor(langs: readonly Lang[], ep: Record<string, Endpoints>, py: string, s: Settings, mode: Mode): Array<[Lang, Job[]]> {
+  return langs.map((lang) => [lang, lang === "ts" ? tsJobs(ep, py, s, mode) : pyJobs(ep, py, s)]);
+}
+
+/**
+ * The servers that the selection and the jobs of `langs` use, in `SERVERS` order: the job lists
+ * are built on placeholder endpoints, one per server, and each endpoint a target names is looked up.
+ */
+export function serversFor(langs: readonly Lang[], s: Settings, mode: Mode): string[] {
+  const ep: Record<string, Endpoints> = {};
+  const owner = new Map<string, string>();
+  for (const [name] of SERVERS) {
+    ep[name] = { ipc: `ipc://${name}`, tcp: `tcp://${name}`, events: `ipc://${name}-ev` };
+    for (const e of Object.values(ep[name]!)) owner.set(e, name);
+  }
+  const used = new Set<string>();
+  const jobs = [selection(ep, s), ...jobsFor(langs, ep, "py-pz-sync", s, mode).flatMap(([, j]) => j)];
+  for (const job of jobs) {
+    for (const t of job.targets) for (const e of [t.endpoint, t.events]) if (e !== undefined && owner.has(e)) used.add(owner.get(e)!);
+  }
+  return SERVERS.map(([name]) => name).filter((name) => used.has(name));
+}
+
+export async function runMode(mode: Mode, s: Settings, langs: readonly Lang[]): Promise<ModeResult> {
   const [clientCpu, serverCpu]: [Cpu, Cpu] = mode === "pinned" ? [0, 1] : mode === "same-cpu" ? [0, 0] : [undefined, undefined];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pzb-"));
   let servers: ServerProc[] = [];
   try {
-    process.stderr.write(`[${mode}] starting 7 servers${serverCpu !== undefined ? ` on CPU ${serverCpu}` : ""}\n`);
-    servers = await startServers(dir, serverCpu);
+    const names = serversFor(langs, s, mode);
+    process.stderr.write(`[${mode}] starting ${names.length} servers (${names.join(", ")})${serverCpu !== undefined ? ` on CPU ${serverCpu}` : ""}\n`);
+    servers = await startServers(dir, serverCpu, names);
     const ep: Record<string, Endpoints> = {};
     for (const srv of servers) ep[srv.name] = { ipc: srv.rpc[0]!, tcp: srv.rpc[1]!, events: srv.events[0] ?? "" };
 
-    const selectionJob: LatencyJob = {
-      kind: "latency", client: "Py", group: "Py latency ipc 64 (Python server selection)", size: 64, ...s.latency,
-      targets: [
-        T("raw pyzmq echo", "raw", ep["py-raw"]!.ipc, "ipc"),
-        T("protozmq Py→Py (Server)", "pz", ep["py-pz-sync"]!.ipc, "ipc", { baseline: "raw pyzmq echo" }),
-        T("protozmq Py→Py (AsyncServer)", "pz", ep["py-pz-async"]!.ipc, "ipc", { baseline: "raw pyzmq echo" }),
-        // For information: the asyncio client on sequential calls (the table's Py rows use Channel).
-        T("protozmq Py→Py (AsyncChannel→AsyncServer)", "pz", ep["py-pz-async"]!.ipc, "ipc", { baseline: "raw pyzmq echo", variant: "async" }),
-      ],
-    };
-    const [selection] = await runClient("py", [selectionJob], dir, clientCpu, s);
-    const p50 = (id: string): number => median(selection!.runs[id]!.map((f) => f["p50"]!));
+    const selectionJob = selection(ep, s);
+    const [picked] = await runClient("py", [selectionJob], dir, clientCpu, s);
+    const p50 = (id: string): number => median(picked!.runs[id]!.map((f) => f["p50"]!));
     const pythonServer = p50("protozmq Py→Py (AsyncServer)") < p50("protozmq Py→Py (Server)") ? "AsyncServer" : "Server";
     const py = pythonServer === "Server" ? "py-pz-sync" : "py-pz-async";
     process.stderr.write(`[${mode}] Python protozmq server for this mode: ${pythonServer}\n`);
 
-    const runs: ModeResult["runs"] = [{ job: selectionJob, result: selection! }];
-    for (const [lang, jobs] of [["ts", tsJobs(ep, py, s, mode)], ["py", pyJobs(ep, py, s)]] as const) {
+    const runs: ModeResult["runs"] = [{ job: selectionJob, result: picked! }];
+    for (const [lang, jobs] of jobsFor(langs, ep, py, s, mode)) {
       const results = await runClient(lang, jobs, dir, clientCpu, s);
       jobs.forEach((job, i) => runs.push({ job, result: results[i]! }));
     }
