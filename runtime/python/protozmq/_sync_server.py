@@ -247,7 +247,10 @@ class SyncServerCore(WorkerPoolCore):
                 self._idle = False
                 continue
             try:
-                frames = recv_routed(sock, 0)  # blocking, the GIL released, like a raw echo
+                # Blocking, the GIL released, like a raw echo. A receive (unlike a wait on the
+                # edge-triggered ZMQ_FD) also finds requests of inproc clients that connected
+                # before the bind, which libzmq attaches without a signal (see AsyncServer.bind).
+                frames = recv_routed(sock, 0)
             except zmq.Again:
                 frames = None
             self._idle = False

@@ -135,11 +135,21 @@ class AsyncServer(ServerCore):
     def bind(self, endpoint: str) -> str:
         """Listen on ``endpoint``; returns it (with the chosen port for ``tcp://host:*``).
 
+        May also be called after ``start`` (on the server's event loop), e.g. to add an endpoint.
+
         Example::
 
             endpoint = server.bind("tcp://127.0.0.1:*")
         """
-        return self._bind(endpoint)
+        actual = self._bind(endpoint)
+        if self._loop is not None:
+            # Clients may connect to an inproc endpoint before anyone binds it (libzmq allows
+            # that for inproc only). The bind attaches their pipes, with the requests already in
+            # them, WITHOUT signalling our edge-triggered ZMQ_FD: the reader would never hear of
+            # those requests. So look at ZMQ_EVENTS once now (_service). Before start() nothing
+            # is needed: start() reads once anyway. (The TS server does the same after a bind.)
+            self._kick()
+        return actual
 
     def connect(self, endpoint: str) -> None:
         """Connect to a client that binds (``AsyncChannel(..., bind=True)``).
@@ -165,7 +175,8 @@ class AsyncServer(ServerCore):
         loop.add_reader(self._sock.FD, self._on_readable)
         loop.add_reader(self._monitor.FD, self._on_monitor)
         # Read both once now: an edge-triggered ZMQ_FD only signals after a read found nothing,
-        # and anything that arrived before we listened would otherwise wait for the next edge.
+        # and anything that arrived before we listened would otherwise wait for the next edge
+        # (so would requests of inproc clients that connected before the bind: see bind).
         loop.call_soon(self._service)
         loop.call_soon(self._on_monitor)
 

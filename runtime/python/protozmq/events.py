@@ -201,6 +201,8 @@ class Publisher:
         end = time.monotonic() + timeout
         while True:
             with self._lock:
+                # Receive before every poll: subscriptions of inproc subscribers that connected
+                # before the bind arrive without a ZMQ_FD signal, but a receive finds them.
                 self._read_subscriptions()
                 if self._matches(topic):
                     return True
