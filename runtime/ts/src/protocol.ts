@@ -449,11 +449,25 @@ function allocFrame(size: number): Buffer {
   return buf;
 }
 
+// Little-endian writes by hand, for the reason given at u16/u32 (decoding): in the runtime's hot
+// paths `buf.writeUInt32LE` compiles to a generic property load per call. Values are in range.
+function w16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+}
+
+function w32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
 function writeFixed(buf: Buffer, kind: number, flags: number, callId: number): void {
   buf[0] = PROTOCOL_VERSION;
   buf[1] = kind;
-  buf.writeUInt16LE(flags, 2);
-  buf.writeUInt32LE(callId >>> 0, 4);
+  w16(buf, 2, flags);
+  w32(buf, 4, callId >>> 0);
 }
 
 /**
@@ -490,9 +504,9 @@ export function encodeRequest(
   const n = inlineSize(flags, message);
   const buf = allocFrame(bodyEnd + n);
   writeFixed(buf, Kind.REQUEST, flags, callId);
-  buf.writeUInt32LE(timeoutMs > MAX_U32 ? MAX_U32 : timeoutMs < 0 ? 0 : Math.ceil(timeoutMs), 8);
-  buf.writeUInt16LE(method.length, 12);
-  buf.set(method, 14);
+  w32(buf, 8, timeoutMs > MAX_U32 ? MAX_U32 : timeoutMs < 0 ? 0 : Math.ceil(timeoutMs));
+  w16(buf, 12, method.length);
+  writeMessage(buf, 14, method, method.length);
   if (mdSize) writeMetadata(buf, 14 + method.length, metadata);
   if (n) writeMessage(buf, bodyEnd, message!, n);
   return buf;
@@ -527,11 +541,11 @@ export function encodeTrailers(
   const n = inlineSize(flags, response);
   const buf = allocFrame(bodyEnd + n);
   writeFixed(buf, Kind.TRAILERS, flags, callId);
-  buf.writeUInt16LE(status, 8);
-  buf.writeUInt32LE(msgLen, 10);
+  w16(buf, 8, status);
+  w32(buf, 10, msgLen);
   let off = 14;
   if (msgLen) off += buf.write(message, off, "utf8");
-  buf.writeUInt32LE(detLen, off);
+  w32(buf, off, detLen);
   off += 4;
   if (detLen) {
     buf.set(details!, off);
@@ -617,6 +631,19 @@ function asBuffer(frame: Uint8Array): Buffer {
   return Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
 }
 
+// Little-endian reads by hand. On the receive path a Buffer method (`buf.readUInt32LE`) is a
+// generic property load (V8's LoadIC builtin), not inlined: zeromq.js creates every received frame
+// in C++ and sets its prototype there, and the JIT then does not rely on the Buffer prototype
+// chain (seen in `--print-opt-code`). Element reads are plain typed-array loads. Callers check
+// the bounds first.
+function u16(b: Uint8Array, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+}
+
 function truncated(callId: number): ProtocolError {
   return new ProtocolError("TRUNCATED_BODY", "truncated packet body", callId);
 }
@@ -624,11 +651,11 @@ function truncated(callId: number): ProtocolError {
 function readMetadata(buf: Buffer, off: number, callId: number, out: Metadata): number {
   const end = buf.length;
   if (off + 2 > end) throw truncated(callId);
-  const count = buf.readUInt16LE(off);
+  const count = u16(buf, off);
   off += 2;
   for (let i = 0; i < count; i++) {
     if (off + 2 > end) throw truncated(callId);
-    const kLen = buf.readUInt16LE(off);
+    const kLen = u16(buf, off);
     off += 2;
     if (off + kLen + 4 > end) throw truncated(callId);
     if (kLen === 0 || kLen > MAX_METADATA_KEY_BYTES) {
@@ -643,7 +670,7 @@ function readMetadata(buf: Buffer, off: number, callId: number, out: Metadata): 
     }
     const key = buf.toString("latin1", off, off + kLen);
     off += kLen;
-    const vLen = buf.readUInt32LE(off);
+    const vLen = u32(buf, off);
     off += 4;
     if (vLen > end - off) throw truncated(callId);
     const value: MetadataValue = isBinaryMetadataKey(key)
@@ -698,19 +725,19 @@ export function decodeHeader(frame: Uint8Array): PacketHeader {
   const buf = asBuffer(frame);
   const len = buf.length;
   if (len < HEADER_SIZE) throw new ProtocolError("SHORT_HEADER", `header of ${len} bytes, at least 8 expected`);
-  const callId = buf.readUInt32LE(4);
+  const callId = u32(buf, 4);
   const version = buf[0]!;
   if (version !== PROTOCOL_VERSION) {
     throw new ProtocolError("BAD_VERSION", `unsupported protocol version ${version}`, callId);
   }
   const kind = buf[1]!;
-  const flags = buf.readUInt16LE(2);
+  const flags = u16(buf, 2);
   const h = new PacketHeader(kind, flags, callId);
   switch (kind) {
     case Kind.REQUEST: {
       if (len < 14) throw truncated(callId);
-      h.timeoutMs = buf.readUInt32LE(8);
-      const mLen = buf.readUInt16LE(12);
+      h.timeoutMs = u32(buf, 8);
+      const mLen = u16(buf, 12);
       if (14 + mLen > len) throw truncated(callId);
       h.method = methodName(buf, 14, mLen);
       h.bodyEnd = flags & Flag.METADATA ? readMetadata(buf, 14 + mLen, callId, (h.metadata = new Metadata())) : 14 + mLen;
@@ -718,13 +745,13 @@ export function decodeHeader(frame: Uint8Array): PacketHeader {
     }
     case Kind.TRAILERS: {
       if (len < 14) throw truncated(callId);
-      h.status = buf.readUInt16LE(8);
-      const mLen = buf.readUInt32LE(10);
+      h.status = u16(buf, 8);
+      const mLen = u32(buf, 10);
       let off = 14;
       if (mLen > len - off - 4) throw truncated(callId);
       if (mLen) h.statusMessage = buf.toString("utf8", off, off + mLen);
       off += mLen;
-      const dLen = buf.readUInt32LE(off);
+      const dLen = u32(buf, off);
       off += 4;
       if (dLen > len - off) throw truncated(callId);
       if (dLen) h.details = new Uint8Array(buf.subarray(off, off + dLen));

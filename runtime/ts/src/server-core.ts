@@ -184,7 +184,8 @@ export class ServerCore implements CallOwner {
 
   private peerOf(id: Buffer): Peer {
     // libzmq's generated routing ids are 5 bytes, 0 then a u32: key them by number, no string.
-    const key: string | number = id.length === 5 && id[0] === 0 ? id.readUInt32BE(1) : id.toString("latin1");
+    // Read by hand, not with `id.readUInt32BE(1)`: see u32 in protocol.ts.
+    const key: string | number = id.length === 5 && id[0] === 0 ? id[1]! * 0x1000000 + ((id[2]! << 16) | (id[3]! << 8) | id[4]!) : id.toString("latin1");
     let peer = this.peers.get(key);
     if (peer === undefined) {
       peer = new Peer(key, id);
