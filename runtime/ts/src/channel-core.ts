@@ -25,7 +25,7 @@ import * as protocol from "./protocol.js";
 import { ChannelWriter, QueueOwner } from "./channel-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
-import { tooLarge } from "./util.js";
+import { decodeAt, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -36,7 +36,7 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeader, encodeRequest, inlineFlags, inlineMessage, methodBytes, MAX_U32 } = protocol;
+const { checkFraming, decodeHeader, encodeRequest, inlineFlags, methodBytes, MAX_U32 } = protocol;
 const RpcErrorClass = RpcError;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
@@ -361,9 +361,12 @@ export class ChannelCore {
       }
       const call = this.calls.get(h.callId);
       if (call === undefined) continue; // the call may have just ended: ignore (PZMQ/1 10)
-      const payload = pf ?? inlineMessage(hf, h);
-      if (h.kind === K_TRAILERS) this.onTrailers(call, h, payload);
-      else if (h.kind === K_MESSAGE) this.onStreamMessage(call, h, payload);
+      // The message: the payload frame, or an inline packet's frame from the body's end (decoded
+      // in place, without a view of it).
+      const bytes = pf ?? hf;
+      const at = pf === undefined ? h.bodyEnd : 0;
+      if (h.kind === K_TRAILERS) this.onTrailers(call, h, bytes, at);
+      else if (h.kind === K_MESSAGE) this.onStreamMessage(call, h, bytes, at);
       else {
         const pe = new ProtocolError("UNKNOWN_KIND", `unexpected packet kind ${h.kind} from the server`, h.callId);
         this.onProtocolError(pe);
@@ -372,11 +375,12 @@ export class ChannelCore {
     }
   }
 
-  /** Decodes a response payload, or returns the RpcError to fail the call with. */
-  private decodeResponse(call: ClientCall, payload: Buffer): unknown {
-    if (payload.length > this.maxMessageBytes) return tooLarge("response", payload.length, this.maxMessageBytes);
+  /** Decodes a response (`bytes` from `at`), or returns the RpcError to fail the call with. */
+  private decodeResponse(call: ClientCall, bytes: Buffer, at: number): unknown {
+    const size = bytes.length - at;
+    if (size > this.maxMessageBytes) return tooLarge("response", size, this.maxMessageBytes);
     try {
-      return call.responseType.decode(payload);
+      return decodeAt(call.responseType, bytes, at);
     } catch (err) {
       return new RpcError(Status.INTERNAL, `failed to decode the response: ${(err as Error).message}`, { cause: err });
     }
@@ -389,19 +393,19 @@ export class ChannelCore {
     if (cb !== undefined) cb(h.headers ?? new Metadata());
   }
 
-  private onStreamMessage(call: ClientCall, h: PacketHeader, payload: Buffer): void {
+  private onStreamMessage(call: ClientCall, h: PacketHeader, bytes: Buffer, at: number): void {
     if (h.flags & Flag.HEADERS || h.flags & Flag.HAS_MESSAGE) this.headers(call, h);
     if ((h.flags & Flag.HAS_MESSAGE) === 0) return;
     if (call.stream === undefined) {
       this.fail(call, new RpcError(Status.INTERNAL, "stream message on a call with a single response"), true);
       return;
     }
-    const v = this.decodeResponse(call, payload);
+    const v = this.decodeResponse(call, bytes, at);
     if (v instanceof RpcErrorClass) this.fail(call, v, true);
     else call.stream.push(v);
   }
 
-  private onTrailers(call: ClientCall, h: PacketHeader, payload: Buffer): void {
+  private onTrailers(call: ClientCall, h: PacketHeader, bytes: Buffer, at: number): void {
     this.finish(call);
     this.headers(call, h);
     const onTrailer = call.options?.onTrailer;
@@ -417,7 +421,7 @@ export class ChannelCore {
     const hasMessage = (h.flags & F_HAS_MESSAGE) !== 0;
     if (stream !== undefined) {
       if (hasMessage) {
-        const v = this.decodeResponse(call, payload);
+        const v = this.decodeResponse(call, bytes, at);
         if (v instanceof RpcErrorClass) return stream.fail(v);
         stream.push(v);
       }
@@ -425,7 +429,7 @@ export class ChannelCore {
       return;
     }
     if (!hasMessage) return call.reject!(new RpcError(Status.INTERNAL, "the server ended the call with OK but no response"));
-    const v = this.decodeResponse(call, payload);
+    const v = this.decodeResponse(call, bytes, at);
     if (v instanceof RpcErrorClass) call.reject!(v);
     else call.resolve!(v);
   }

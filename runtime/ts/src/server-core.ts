@@ -27,7 +27,7 @@ import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
-import { tooLarge } from "./util.js";
+import { decodeAt, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -41,7 +41,7 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeader, encodeTrailers, inlineFlags, inlineMessage } = protocol;
+const { checkFraming, decodeHeader, encodeTrailers, inlineFlags } = protocol;
 const ServerCallClass = ServerCall;
 /** The reader's rejection handler: a receive fails only when the socket is closed. */
 const NOTHING = (): void => undefined;
@@ -219,10 +219,11 @@ export class ServerCore implements CallOwner {
       }
       switch (h.kind) {
         case K_REQUEST:
-          this.onRequest(peer, h, pf ?? inlineMessage(hf, h));
+          // The message: the payload frame, or an inline packet's frame from the body's end.
+          this.onRequest(peer, h, pf ?? hf, pf === undefined ? h.bodyEnd : 0);
           break;
         case K_MESSAGE:
-          this.onClientMessage(peer, h, pf ?? inlineMessage(hf, h));
+          this.onClientMessage(peer, h, pf ?? hf, pf === undefined ? h.bodyEnd : 0);
           break;
         case K_CANCEL: {
           const call = peer.calls.get(h.callId);
@@ -265,7 +266,7 @@ export class ServerCore implements CallOwner {
     else this.reply(peer, h.callId, code, message);
   }
 
-  private onRequest(peer: Peer, h: PacketHeader, payload: Buffer): void {
+  private onRequest(peer: Peer, h: PacketHeader, bytes: Buffer, at: number): void {
     const oneway = (h.flags & F_ONEWAY) !== 0;
     if (this.closing) return this.refuse(peer, h, oneway, Status.UNAVAILABLE, "server shutting down");
     const reg = this.methods.get(h.method);
@@ -274,12 +275,12 @@ export class ServerCore implements CallOwner {
     const hasMessage = (h.flags & F_HAS_MESSAGE) !== 0;
     let request: unknown = undefined;
     if (hasMessage) {
-      if (payload.length > this.maxMessageBytes) {
-        const e = tooLarge("request", payload.length, this.maxMessageBytes);
+      if (bytes.length - at > this.maxMessageBytes) {
+        const e = tooLarge("request", bytes.length - at, this.maxMessageBytes);
         return this.refuse(peer, h, oneway, e.code, e.message);
       }
       try {
-        request = reg.descriptor.requestType.decode(payload);
+        request = decodeAt(reg.descriptor.requestType, bytes, at);
       } catch (err) {
         return this.refuse(peer, h, oneway, Status.INVALID_ARGUMENT, `failed to decode the request: ${(err as Error)?.message ?? String(err)}`);
       }
@@ -319,15 +320,15 @@ export class ServerCore implements CallOwner {
     }
   }
 
-  private onClientMessage(peer: Peer, h: PacketHeader, payload: Buffer): void {
+  private onClientMessage(peer: Peer, h: PacketHeader, bytes: Buffer, at: number): void {
     const call = peer.calls.get(h.callId);
     const requests = call?.requests;
     if (call === undefined || requests === undefined) return; // unknown or ended call: ignore
     if (h.flags & Flag.HAS_MESSAGE) {
-      if (payload.length > this.maxMessageBytes) return this.failCall(call, tooLarge("request", payload.length, this.maxMessageBytes));
+      if (bytes.length - at > this.maxMessageBytes) return this.failCall(call, tooLarge("request", bytes.length - at, this.maxMessageBytes));
       let msg: unknown;
       try {
-        msg = call.reg.descriptor.requestType.decode(payload);
+        msg = decodeAt(call.reg.descriptor.requestType, bytes, at);
       } catch (err) {
         return this.failCall(call, new RpcError(Status.INVALID_ARGUMENT, `failed to decode the request: ${(err as Error)?.message ?? String(err)}`));
       }

@@ -1,4 +1,7 @@
 /** Small helpers the client and server cores share. Internal: not exported from the package. */
+import type { Codec } from "./call-options.js";
+import * as messageType from "./codec/message-type.js";
+import type { MessageType } from "./codec/message-type.js";
 import { RpcError } from "./errors.js";
 import { Status } from "./status.js";
 
@@ -15,6 +18,21 @@ const RESOLVED = Promise.resolve();
  */
 export function afterThisTask(fn: () => void): void {
   void RESOLVED.then(fn);
+}
+
+const { decodeMessageAt } = messageType;
+
+/**
+ * Decodes the message that fills `bytes` from `at` (a received payload frame with `at` 0, or an
+ * inline packet's frame from its body's end): in place for a generated message type, which can
+ * read from an offset, so no view of the frame is made; with `codec.decode` on a view otherwise.
+ * Throws what the codec throws.
+ */
+export function decodeAt(codec: Codec<unknown>, bytes: Uint8Array, at: number): unknown {
+  if (at === 0) return codec.decode(bytes);
+  const type = codec as Partial<MessageType<unknown>>;
+  if (typeof type.decodeFrom === "function") return decodeMessageAt(codec as MessageType<unknown>, bytes, at);
+  return codec.decode(bytes.subarray(at));
 }
 
 /** The RESOURCE_EXHAUSTED error of a message over `maxMessageBytes`. */

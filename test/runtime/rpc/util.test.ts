@@ -1,6 +1,8 @@
 /** runtime/ts/src/util.ts: the internal helpers of the client and server cores. */
-import { afterThisTask, tooLarge } from "../../../runtime/ts/src/util";
-import { RpcError, Status } from "protozmq";
+import { afterThisTask, decodeAt, tooLarge } from "../../../runtime/ts/src/util";
+import { decodeMessageAt } from "../../../runtime/ts/src/codec/message-type";
+import { DecodeError, RpcError, Status } from "protozmq";
+import { EvaluateRequest } from "../../../generated/ts/game/analysis";
 
 it("afterThisTask runs callbacks after the current code, in order, before timers and I/O", async () => {
   const seen: string[] = [];
@@ -19,4 +21,29 @@ it("tooLarge is RESOURCE_EXHAUSTED naming the size and the limit", () => {
   expect(e).toBeInstanceOf(RpcError);
   expect(e.code).toBe(Status.RESOURCE_EXHAUSTED);
   expect(e.message).toBe("request message of 10 bytes exceeds the limit of 4 bytes");
+});
+
+describe("decodeAt: a message that fills a frame from an offset (an inline packet's)", () => {
+  const req: EvaluateRequest = EvaluateRequest.create({ playerId: "p1", state: { tick: 42n } });
+  const body = Buffer.from([1, 2, 3, 4, 5, 6, 7]); // stands for the packet's header
+  const frame = Buffer.concat([body, Buffer.from(EvaluateRequest.encode(req))]);
+
+  it("decodes a generated message type in place, equal to decoding a view", () => {
+    expect(decodeAt(EvaluateRequest, frame, body.length)).toEqual(EvaluateRequest.decode(frame.subarray(body.length)));
+    expect(decodeMessageAt(EvaluateRequest, frame, body.length)).toEqual(req);
+  });
+
+  it("hands any other codec a view that starts at the offset", () => {
+    const seen: Uint8Array[] = [];
+    const codec = { encode: (b: Uint8Array) => b, decode: (b: Uint8Array) => (seen.push(b), b.length) };
+    expect(decodeAt(codec, frame, body.length)).toBe(frame.length - body.length);
+    expect(Buffer.from(seen[0]!)).toEqual(frame.subarray(body.length));
+    expect(decodeAt(codec, frame, 0)).toBe(frame.length);
+  });
+
+  it("fails a truncated message with the DecodeError naming the type, as decode does", () => {
+    const cut = frame.subarray(0, frame.length - 2);
+    expect(() => decodeAt(EvaluateRequest, cut, body.length)).toThrow(DecodeError);
+    expect(() => decodeAt(EvaluateRequest, cut, body.length)).toThrow(/EvaluateRequest/);
+  });
 });

@@ -206,6 +206,28 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
 }
 
 /**
+ * Decode a message that fills `bytes` from `start` to the end, without cutting a view first: how
+ * the RPC runtime decodes the message of an inline packet (PZMQ/1 3) where it lies in its frame.
+ * Same result and errors as `decodeMessage(type, bytes.subarray(start))`.
+ * @internal used by the RPC runtime.
+ *
+ * @example
+ * ```ts
+ * const person = decodeMessageAt(Person, frame, bodyEnd);
+ * ```
+ */
+export function decodeMessageAt<T>(type: MessageType<T>, bytes: Uint8Array, start: number): T {
+  const r = new BinaryReaderClass(bytes);
+  r.pos = start;
+  try {
+    return type.decodeFrom(r, r.len, undefined, 0);
+  } catch (e) {
+    if (e instanceof DecodeError) throw e;
+    throw new DecodeError(e instanceof Error ? e.message : String(e), type.typeName);
+  }
+}
+
+/**
  * Finish a decoded message's unknown fields: append what `collected` gathered to what the message
  * already held (merging decodes keep both, in wire order).
  * @internal used by generated code.
