@@ -21,9 +21,9 @@
  * (the writer).
  */
 import { toMetadata } from "./metadata.js";
-import { CallOptions, MethodDescriptor } from "./call-options.js";
+import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
 import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER } from "./channel-core.js";
-import { tooLarge } from "./util.js";
+import { encodeToSend, tooLarge } from "./util.js";
 import { RpcError } from "./errors.js";
 import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, inlineFlags, Kind, methodBytes, ProtocolError } from "./protocol.js";
 import { Status } from "./status.js";
@@ -289,7 +289,8 @@ export class Channel {
     if (err !== undefined) return err;
     let payload: Uint8Array;
     try {
-      payload = method.requestType.encode(request);
+      // Copied into the REQUEST's frame by start() or oneway() before anything else encodes.
+      payload = encodeToSend(method.requestType as Codec<unknown>, request);
     } catch (e) {
       return new RpcError(Status.INTERNAL, `failed to encode the request: ${(e as Error).message}`, { cause: e });
     }

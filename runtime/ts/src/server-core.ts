@@ -27,7 +27,7 @@ import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
-import { decodeAt, tooLarge } from "./util.js";
+import { decodeAt, encodeToSend, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -372,7 +372,8 @@ export class ServerCore implements CallOwner {
       if (call.oneway) return this.end(call);
       let bytes: Uint8Array;
       try {
-        bytes = call.reg.descriptor.responseType.encode(result);
+        // Copied into the TRAILERS frame by finishOk() below, before anything else encodes.
+        bytes = encodeToSend(call.reg.descriptor.responseType, result);
       } catch (err) {
         return this.finishError(call, new RpcError(Status.INTERNAL, `failed to encode the response: ${(err as Error).message}`));
       }

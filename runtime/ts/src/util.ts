@@ -3,6 +3,7 @@ import type { Codec } from "./call-options.js";
 import * as messageType from "./codec/message-type.js";
 import type { MessageType } from "./codec/message-type.js";
 import { RpcError } from "./errors.js";
+import * as protocol from "./protocol.js";
 import { Status } from "./status.js";
 
 const RESOLVED = Promise.resolve();
@@ -20,7 +21,8 @@ export function afterThisTask(fn: () => void): void {
   void RESOLVED.then(fn);
 }
 
-const { decodeMessageAt } = messageType;
+const { decodeMessageAt, encodeMessageTransient } = messageType;
+const { INLINE_MAX_BYTES } = protocol;
 
 /**
  * Decodes the message that fills `bytes` from `at` (a received payload frame with `at` 0, or an
@@ -33,6 +35,19 @@ export function decodeAt(codec: Codec<unknown>, bytes: Uint8Array, at: number): 
   const type = codec as Partial<MessageType<unknown>>;
   if (typeof type.decodeFrom === "function") return decodeMessageAt(codec as MessageType<unknown>, bytes, at);
   return codec.decode(bytes.subarray(at));
+}
+
+/**
+ * Encodes a message that goes into a packet's frame right away. A generated message type whose
+ * encoding fits an inline packet (at most INLINE_MAX_BYTES) returns a view of the shared
+ * writer's buffer, valid only until the next encode: the caller copies it into the frame before
+ * anything else encodes, and neither a copy nor a slab region is made for it. Larger messages,
+ * which travel in a payload frame of their own, and other codecs get an owned result.
+ */
+export function encodeToSend(codec: Codec<unknown>, message: unknown): Uint8Array {
+  const type = codec as Partial<MessageType<unknown>>;
+  if (typeof type.encodeTo === "function") return encodeMessageTransient(codec as MessageType<unknown>, message, INLINE_MAX_BYTES);
+  return codec.encode(message);
 }
 
 /** The RESOURCE_EXHAUSTED error of a message over `maxMessageBytes`. */

@@ -1,5 +1,6 @@
 /** runtime/ts/src/util.ts: the internal helpers of the client and server cores. */
-import { afterThisTask, decodeAt, tooLarge } from "../../../runtime/ts/src/util";
+import { afterThisTask, decodeAt, encodeToSend, tooLarge } from "../../../runtime/ts/src/util";
+import { INLINE_MAX_BYTES } from "../../../runtime/ts/src/protocol";
 import { decodeMessageAt } from "../../../runtime/ts/src/codec/message-type";
 import { DecodeError, RpcError, Status } from "protozmq";
 import { EvaluateRequest } from "../../../generated/ts/game/analysis";
@@ -45,5 +46,27 @@ describe("decodeAt: a message that fills a frame from an offset (an inline packe
     const cut = frame.subarray(0, frame.length - 2);
     expect(() => decodeAt(EvaluateRequest, cut, body.length)).toThrow(DecodeError);
     expect(() => decodeAt(EvaluateRequest, cut, body.length)).toThrow(/EvaluateRequest/);
+  });
+});
+
+describe("encodeToSend: a message about to be copied into a packet's frame", () => {
+  const small: EvaluateRequest = EvaluateRequest.create({ playerId: "p1" });
+
+  it("lends a generated type's small encoding as a view of the shared writer, valid until the next encode", () => {
+    const view = encodeToSend(EvaluateRequest, small);
+    expect(Buffer.from(view)).toEqual(Buffer.from(EvaluateRequest.encode(small)));
+    const copy = Buffer.from(view); // what the runtime does at once
+    encodeToSend(EvaluateRequest, EvaluateRequest.create({ playerId: "someone else entirely" }));
+    expect(Buffer.from(view)).not.toEqual(copy); // the next encode reused the memory
+  });
+
+  it("returns an owned result above INLINE_MAX_BYTES (such a message is its own frame) and for other codecs", () => {
+    const big = EvaluateRequest.create({ playerId: "x".repeat(INLINE_MAX_BYTES + 10) });
+    const owned = encodeToSend(EvaluateRequest, big);
+    const copy = Buffer.from(owned);
+    encodeToSend(EvaluateRequest, small);
+    expect(Buffer.from(owned)).toEqual(copy);
+    const codec = { encode: (s: string) => Buffer.from(s), decode: (b: Uint8Array) => Buffer.from(b).toString() };
+    expect(Buffer.from(encodeToSend(codec as never, "plain"))).toEqual(Buffer.from("plain"));
   });
 });

@@ -206,6 +206,32 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
 }
 
 /**
+ * Encode a message to be copied elsewhere at once: when its encoding is at most `maxView` bytes,
+ * the result is a view of the shared writer's buffer (no copy, no slab), valid only until the next
+ * encode on this thread; larger, an owned result as from {@link encodeMessage}. The RPC runtime
+ * encodes a message this way and copies it straight into its packet's frame (PZMQ/1 3, inline).
+ * @internal used by the RPC runtime.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeMessageTransient(Person, person, 16384);
+ * frame.set(bytes, headerSize); // before anything else encodes
+ * ```
+ */
+export function encodeMessageTransient<T>(type: MessageType<T>, message: T, maxView: number): Uint8Array {
+  const w = shared;
+  if (w === undefined) return encodeMessage(type, message); // re-entrant: no shared writer to lend
+  shared = undefined;
+  try {
+    type.encodeTo(message, w);
+    return w.pos <= maxView ? w.buf.subarray(0, w.pos) : w.takeOutput();
+  } finally {
+    w.reset();
+    if (w.buf.length <= SHARED_MAX) shared = w;
+  }
+}
+
+/**
  * Decode a message that fills `bytes` from `start` to the end, without cutting a view first: how
  * the RPC runtime decodes the message of an inline packet (PZMQ/1 3) where it lies in its frame.
  * Same result and errors as `decodeMessage(type, bytes.subarray(start))`.
