@@ -22,6 +22,7 @@ import {
   ProtocolError,
 } from "./protocol.js";
 import * as protocol from "./protocol.js";
+import { CallTable } from "./call-table.js";
 import { ChannelWriter, QueueOwner } from "./channel-writer.js";
 import { Status, statusFromCode } from "./status.js";
 import { MessageStream } from "./stream.js";
@@ -110,7 +111,8 @@ export class ChannelCore {
   readonly socket: zmq.Dealer;
   /** Sends the queued packets, batching those of one tick. */
   readonly writer: ChannelWriter;
-  readonly calls = new Map<number, ClientCall>();
+  /** The open calls, by id. */
+  readonly calls = new CallTable<ClientCall>();
   /** Deadlines of the open calls, on one timer. */
   readonly deadlines = new DeadlineQueue();
   readonly maxMessageBytes: number;
@@ -178,7 +180,7 @@ export class ChannelCore {
       else if (type === "connect:retry") this.setState(DOWN);
       else if (type === "disconnect") {
         this.setState(DOWN);
-        this.failAfterReading([...this.calls.values()], `connection to ${this.endpoint} lost`);
+        this.failAfterReading(this.calls.values(), `connection to ${this.endpoint} lost`);
       }
     }
   }
@@ -240,7 +242,7 @@ export class ChannelCore {
       return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
     }
     const call = new ClientCall(this, id, method.responseType, options);
-    this.calls.set(id, call);
+    this.calls.add(call);
     // Past MAX_TIMER_MS (~24.8 days) a Node timer would fire at once: such a budget is sent, not timed.
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       call.timeoutMs = timeoutMs;
@@ -289,7 +291,7 @@ export class ChannelCore {
   }
 
   failAll(code: Status, message: string): void {
-    for (const call of [...this.calls.values()]) this.fail(call, new RpcError(code, message), false);
+    for (const call of this.calls.values()) this.fail(call, new RpcError(code, message), false);
   }
 
   // ---- reader
@@ -437,7 +439,7 @@ export class ChannelCore {
   async close(): Promise<void> {
     if (this.state === CLOSED) return;
     // Tell the server to stop the handlers of calls still open, then fail them here.
-    for (const call of [...this.calls.values()]) this.fail(call, new RpcError(Status.CANCELLED, "channel closed"), true);
+    for (const call of this.calls.values()) this.fail(call, new RpcError(Status.CANCELLED, "channel closed"), true);
     if (this.writer.busy) {
       await Promise.race([this.writer.drained(), new Promise((r) => setTimeout(r, Math.min(this.sendTimeoutMs, 100)).unref())]);
     }

@@ -5,7 +5,7 @@
  * caller ──unary()──▶ outgoing queue ──writer loop──▶ DEALER ══ZMTP══▶ server ROUTER
  *   ▲                 (all queued packets                │
  *   │                  go out as ONE message)            │
- *   └── resolve/reject ◀── calls: Map<callId, call> ◀── reader loop ◀──┘
+ *   └── resolve/reject ◀── calls: CallTable (by id) ◀── reader loop ◀─┘
  * ```
  *
  * zeromq.js allows one pending `send()` and one pending `receive()` per socket, so there is
@@ -17,8 +17,8 @@
  * is not connected; ZMTP heartbeats and the socket's `disconnect` event fail every open call with
  * UNAVAILABLE. Calls are never resent: whether the server ran them is unknown.
  *
- * Files: channel.ts (this public API), channel-core.ts (call table, reader loop), channel-writer.ts
- * (the writer).
+ * Files: channel.ts (this public API), channel-core.ts (calls, reader loop), channel-writer.ts
+ * (the writer), call-table.ts (open calls by id).
  */
 import { toMetadata } from "./metadata.js";
 import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
