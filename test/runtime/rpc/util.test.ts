@@ -1,5 +1,5 @@
 /** runtime/ts/src/util.ts: the internal helpers of the client and server cores. */
-import { afterThisTask, decodeAt, encodeToSend, tooLarge } from "../../../runtime/ts/src/util";
+import { afterThisTask, decodeAt, encodeToSend, tooLarge, truncate } from "../../../runtime/ts/src/util";
 import { INLINE_MAX_BYTES } from "../../../runtime/ts/src/protocol";
 import { decodeMessageAt } from "../../../runtime/ts/src/codec/message-type";
 import { DecodeError, RpcError, Status } from "protozmq";
@@ -69,4 +69,14 @@ describe("encodeToSend: a message about to be copied into a packet's frame", () 
     const codec = { encode: (s: string) => Buffer.from(s), decode: (b: Uint8Array) => Buffer.from(b).toString() };
     expect(Buffer.from(encodeToSend(codec as never, "plain"))).toEqual(Buffer.from("plain"));
   });
+});
+
+it("truncate shortens an array in place, keeping what comes first", () => {
+  const a = [1, 2, 3, 4];
+  truncate(a, 1);
+  expect(a).toEqual([1]);
+  truncate(a, 3); // never lengthens
+  expect(a).toEqual([1]);
+  truncate(a, 0);
+  expect(a).toEqual([]);
 });
