@@ -20,6 +20,9 @@
  * metadata block: u16 count, count x (u16 len + key, u32 len + value)
  * ```
  */
+// Imported rather than read from the global: Node defines `globalThis.Buffer` as a getter, so each
+// use of the global is a global-load IC calling it (every encoded frame and decoded header uses it).
+import { Buffer } from "buffer";
 import { Metadata, MetadataValue, isBinaryMetadataKey, MAX_METADATA_KEY_BYTES } from "./metadata.js";
 
 /**
