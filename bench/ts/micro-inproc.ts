@@ -5,6 +5,9 @@
  *
  *   TSX_TSCONFIG_PATH=tsconfig.json node --import tsx bench/ts/micro-inproc.ts [calls] [depth] [pz|raw|both] [bytes]
  *
+ * That measures the runtime's sources through tsx; `TSX_TSCONFIG_PATH=bench/tsconfig.run.json`
+ * (after `npm run build`) measures the compiled package, as `npm run bench` does.
+ *
  * `bytes` is the size of the echoed `payload` field (default 64). After the CPU block, each row
  * also times 5,000 sequential calls one by one (performance.now()): p50 is their median latency.
  */
