@@ -4,13 +4,17 @@
  * minor and major GCs already collected, so the figures are allocation (garbage included), not
  * what is still alive. Line numbers are those of tsx's output, so read the function names.
  *
- *   TSX_TSCONFIG_PATH=tsconfig.json node --import tsx bench/ts/alloc-percall.ts [calls]
+ *   TSX_TSCONFIG_PATH=bench/tsconfig.run.json node --import tsx bench/ts/alloc-percall.ts [calls] [pz|raw]
+ *
+ * `raw` measures a raw zeromq.js DEALER/ROUTER echo of the same request the same way, for
+ * comparison (bench/tsconfig.run.json loads the compiled package, after `npm run build`).
  *
  * "(V8 API)" is what native code allocates (zeromq.js's promises, received frames and arrays).
  */
 import { Session } from "inspector";
+import * as zmq from "zeromq";
 import { Channel, Server } from "protozmq";
-import { Echo, EchoReply, EchoRequest, payload } from "./common";
+import { Echo, EchoReply, EchoRequest, gen, payload } from "./common";
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -22,14 +26,40 @@ function post<T>(s: Session, method: string, params: object = {}): Promise<T> {
   return new Promise((resolve, reject) => s.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
 }
 
-async function main(): Promise<void> {
-  const n = Number(process.argv[2] ?? 20000);
+/** One sequential protozmq call per invocation, over inproc in this thread. */
+async function protozmqEcho(): Promise<() => Promise<unknown>> {
   const server = new Server();
   server.addMethod(Echo, (req: EchoRequest): EchoReply => ({ payload: req.payload }));
   await server.bind("inproc://alloc-percall");
   const ch = await Channel.connect("inproc://alloc-percall");
   const req: EchoRequest = { payload: payload(64) };
-  for (let i = 0; i < 5000; i++) await ch.unary(Echo, req);
+  return () => ch.unary(Echo, req);
+}
+
+/** The same round trip on raw zeromq.js sockets: the request's bytes sent and echoed back. */
+async function rawEcho(): Promise<() => Promise<unknown>> {
+  const router = new zmq.Router({ linger: 0 });
+  await router.bind("inproc://alloc-percall-raw");
+  const dealer = new zmq.Dealer({ linger: 0 });
+  dealer.connect("inproc://alloc-percall-raw");
+  const frame = Buffer.from(gen.EchoRequest.encode({ payload: payload(64) }));
+  void (async () => {
+    try {
+      for (;;) await router.send(await router.receive());
+    } catch {
+      // closed at exit
+    }
+  })();
+  return async () => {
+    await dealer.send(frame);
+    return dealer.receive();
+  };
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 20000);
+  const call = process.argv[3] === "raw" ? await rawEcho() : await protozmqEcho();
+  for (let i = 0; i < 5000; i++) await call();
   const s = new Session();
   s.connect();
   await post(s, "HeapProfiler.enable");
@@ -38,7 +68,7 @@ async function main(): Promise<void> {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  for (let i = 0; i < n; i++) await ch.unary(Echo, req);
+  for (let i = 0; i < n; i++) await call();
   const { profile } = await post<{ profile: { head: ProfileNode } }>(s, "HeapProfiler.stopSampling");
   const bytes = new Map<string, number>();
   let total = 0;
@@ -52,8 +82,6 @@ async function main(): Promise<void> {
   walk(profile.head);
   for (const [k, v] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${(v / n).toFixed(0).padStart(6)} B/call  ${k}`);
   console.log(`${(total / n).toFixed(0).padStart(6)} B/call  total`);
-  await ch.close();
-  await server.close({ drainTimeoutMs: 10 });
 }
 
 main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
