@@ -37,7 +37,7 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeader, encodeRequest, inlineFlags, methodBytes, MAX_U32 } = protocol;
+const { checkFraming, decodeHeaderInto, encodeRequest, inlineFlags, methodBytes, MAX_U32 } = protocol;
 const RpcErrorClass = RpcError;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
@@ -122,6 +122,8 @@ export class ChannelCore {
   state = CONNECTING;
   private lastId = 0;
   private idsWrapped = false;
+  /** Every received packet is decoded into this one header, read before the next is decoded. */
+  private readonly header = new PacketHeader(0, 0, 0);
   /** A receive is pending or being handled (see {@link ensureReading}). */
   private reading = false;
   private upWaiters: Array<(up: boolean) => void> = [];
@@ -353,7 +355,7 @@ export class ChannelCore {
       i += pf === undefined ? 1 : 2;
       let h: PacketHeader;
       try {
-        h = decodeHeader(hf);
+        h = decodeHeaderInto(hf, this.header);
       } catch (err) {
         const pe = err as ProtocolError;
         this.onProtocolError(pe);

@@ -33,6 +33,16 @@ import { MessageStream } from "./stream.js";
 // imported name is a getter call through a megamorphic `module[key]` load (~30 ns).
 const RpcErrorClass = RpcError;
 
+// `unary()` makes its promise with this module-level executor, which hands the resolving functions
+// over through two slots, rather than with a closure: a closure and its context per call are
+// garbage, and in one thread garbage sets how often the collector pauses (docs/BENCHMARKS.md).
+let capturedResolve: (value: unknown) => void = () => undefined;
+let capturedReject: (reason: unknown) => void = () => undefined;
+function captureResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 // The flags of a unary or server-streaming REQUEST, as a module constant (no import read per call).
 const SINGLE_REQUEST_FLAGS = Flag.HAS_MESSAGE | Flag.END;
 
@@ -164,14 +174,24 @@ export class Channel {
    * ```
    */
   unary<I, O>(method: MethodDescriptor<I, O>, request: I, options?: CallOptions): Promise<O> {
-    return new Promise<O>((resolve, reject) => {
+    const promise = new Promise<unknown>(captureResolvers) as Promise<O>;
+    const resolve = capturedResolve;
+    const reject = capturedReject;
+    try {
       const payload = this.prepare(method, request, options);
-      if (payload instanceof RpcErrorClass) return reject(payload);
-      const call = this.core.start(method as MethodDescriptor<unknown, unknown>, SINGLE_REQUEST_FLAGS, payload, options);
-      if (call instanceof RpcErrorClass) return reject(call);
-      call.resolve = resolve as (v: unknown) => void;
-      call.reject = reject;
-    });
+      if (payload instanceof RpcErrorClass) reject(payload);
+      else {
+        const call = this.core.start(method as MethodDescriptor<unknown, unknown>, SINGLE_REQUEST_FLAGS, payload, options);
+        if (call instanceof RpcErrorClass) reject(call);
+        else {
+          call.resolve = resolve;
+          call.reject = reject;
+        }
+      }
+    } catch (err) {
+      reject(err); // as an executor's exception would
+    }
+    return promise;
   }
 
   /**

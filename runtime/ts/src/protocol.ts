@@ -725,6 +725,20 @@ function methodName(buf: Buffer, off: number, len: number): string {
  * ```
  */
 export function decodeHeader(frame: Uint8Array): PacketHeader {
+  return decodeHeaderInto(frame, new PacketHeader(0, 0, 0));
+}
+
+/**
+ * {@link decodeHeader} into an existing header object, every field overwritten: the client and
+ * server decode each received packet into one header of their own, read before the next packet
+ * is decoded (no header object per packet). Returns `h`.
+ *
+ * @example
+ * ```ts
+ * const h = decodeHeaderInto(frame, scratch);
+ * ```
+ */
+export function decodeHeaderInto(frame: Uint8Array, h: PacketHeader): PacketHeader {
   const buf = asBuffer(frame);
   const len = buf.length;
   if (len < HEADER_SIZE) throw new ProtocolError("SHORT_HEADER", `header of ${len} bytes, at least 8 expected`);
@@ -735,7 +749,17 @@ export function decodeHeader(frame: Uint8Array): PacketHeader {
   }
   const kind = buf[1]!;
   const flags = u16(buf, 2);
-  const h = new PacketHeader(kind, flags, callId);
+  h.kind = kind;
+  h.flags = flags;
+  h.callId = callId;
+  h.timeoutMs = 0;
+  h.method = "";
+  h.status = 0;
+  h.statusMessage = "";
+  h.details = EMPTY_FRAME;
+  h.headers = undefined;
+  h.metadata = undefined;
+  h.bodyEnd = HEADER_SIZE;
   switch (kind) {
     case Kind.REQUEST: {
       if (len < 14) throw truncated(callId);

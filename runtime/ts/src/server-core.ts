@@ -41,7 +41,7 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeader, encodeTrailers, inlineFlags } = protocol;
+const { checkFraming, decodeHeaderInto, encodeTrailers, inlineFlags } = protocol;
 const ServerCallClass = ServerCall;
 /** The reader's rejection handler: a receive fails only when the socket is closed. */
 const NOTHING = (): void => undefined;
@@ -71,6 +71,8 @@ export class ServerCore implements CallOwner {
   readonly deadlines = new DeadlineQueue();
   closing = false;
   closed = false;
+  /** Every received packet is decoded into this one header, read before the next is decoded. */
+  private readonly header = new PacketHeader(0, 0, 0);
   running = 0; // handlers in flight, oneway included
   droppedMessages = 0;
   private idleWaiters: Array<() => void> = [];
@@ -209,7 +211,7 @@ export class ServerCore implements CallOwner {
       i += pf === undefined ? 1 : 2;
       let h: PacketHeader;
       try {
-        h = decodeHeader(hf);
+        h = decodeHeaderInto(hf, this.header);
       } catch (err) {
         const pe = err as ProtocolError;
         this.onProtocolError(pe, peer);

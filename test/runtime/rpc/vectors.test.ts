@@ -8,6 +8,7 @@ import { join } from "path";
 import {
   checkFraming,
   decodeHeader,
+  decodeHeaderInto,
   encodeHeader,
   Flag,
   isInline,
@@ -126,6 +127,20 @@ function toJson(h: PacketHeader, payload: Uint8Array): VPacket {
 }
 
 describe("golden packets (test/vectors/packets.json)", () => {
+  it("decode into one reused header as the runtime does: every field overwritten, forwards and backwards", () => {
+    const headers = packets.cases.flatMap((c) => {
+      const frames = c.frames.map(unhex);
+      const out: Buffer[] = [];
+      for (let i = c.socket === "pubsub" ? 1 : 0; i < frames.length; i += isInline(frames[i]!) ? 1 : 2) out.push(frames[i]!);
+      return out;
+    });
+    expect(headers.length).toBeGreaterThan(packets.cases.length);
+    const scratch = decodeHeader(headers[0]!);
+    for (const order of [headers, [...headers].reverse()]) {
+      for (const f of order) expect(decodeHeaderInto(f, scratch)).toEqual(decodeHeader(f));
+    }
+  });
+
   it("covers every required shape", () => {
     const names = packets.cases.map((c) => c.name).join("\n");
     for (const want of ["unary request", "deadline and metadata", "batch of three", "response headers", "trailers OK", "non-BMP", "cancel", "event", "oneway"]) {
