@@ -1,14 +1,15 @@
 /**
  * The client's internals: the call table and the reader loop of one DEALER socket, with its
- * writer (channel-writer.ts). {@link Channel} (channel.ts) is the public face; nothing here is exported from
- * the package.
+ * writer (channel-writer.ts). {@link Channel} (channel.ts) is the public face; nothing here is
+ * exported from the package.
  */
 import * as zmq from "zeromq";
 import type { ChannelOptions } from "./channel.js";
 import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
 import { DeadlineList, DeadlineQueue, Timed } from "./deadlines.js";
 import { RpcError } from "./errors.js";
-import { Metadata, toMetadata } from "./metadata.js";
+import { Metadata } from "./metadata.js";
+import * as metadata from "./metadata.js";
 import {
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -39,6 +40,7 @@ const OK = Status.OK;
 // of an imported name is a getter call through a megamorphic `module[key]` load.
 const { checkFraming, decodeHeaderInto, encodeRequest, inlineFlags, methodBytes, MAX_U32 } = protocol;
 const RpcErrorClass = RpcError;
+const { toMetadata } = metadata;
 
 // Connection state as seen through the socket's monitor events. inproc sockets produce no events
 // and stay CONNECTING (sends simply wait, bounded by ZMQ_SNDTIMEO).
@@ -239,7 +241,7 @@ export class ChannelCore {
     flags = inlineFlags(flags, flags & F_HAS_MESSAGE ? payload : undefined);
     let header: Buffer;
     try {
-      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), options?.metadata === undefined ? undefined : toMetadata(options.metadata), payload);
+      header = encodeRequest(id, flags, wireTimeout, methodBytes(method.path), toMetadata(options?.metadata), payload);
     } catch (err) {
       return new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err });
     }

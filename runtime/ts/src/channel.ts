@@ -275,7 +275,7 @@ export class Channel {
       const flags = inlineFlags(Flag.HAS_MESSAGE | Flag.END | Flag.ONEWAY, payload);
       let header: Buffer;
       try {
-        header = encodeRequest(this.core.nextId(), flags, wire, methodBytes(method.path), options?.metadata === undefined ? undefined : toMetadata(options.metadata), payload);
+        header = encodeRequest(this.core.nextId(), flags, wire, methodBytes(method.path), toMetadata(options?.metadata), payload);
       } catch (err) {
         return reject(new RpcError(Status.INTERNAL, `cannot encode the request header: ${(err as Error).message}`, { cause: err }));
       }

@@ -174,15 +174,7 @@ const SHARED_MAX = 1 << 20;
  * ```
  */
 export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
-  const w = shared ?? new BinaryWriter();
-  shared = undefined;
-  try {
-    type.encodeTo(message, w);
-    return w.takeOutput();
-  } finally {
-    w.reset();
-    if (w.buf.length <= SHARED_MAX) shared = w;
-  }
+  return encodeMessageTransient(type, message, -1); // never a view: always the caller's own
 }
 
 /**
@@ -196,13 +188,7 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Uint8Array {
  */
 export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError("input is not a Uint8Array", type.typeName);
-  const r = new BinaryReaderClass(bytes);
-  try {
-    return type.decodeFrom(r, r.len, undefined, 0);
-  } catch (e) {
-    if (e instanceof DecodeError) throw e;
-    throw new DecodeError(e instanceof Error ? e.message : String(e), type.typeName);
-  }
+  return decodeMessageAt(type, bytes, 0);
 }
 
 /**
@@ -219,8 +205,8 @@ export function decodeMessage<T>(type: MessageType<T>, bytes: Uint8Array): T {
  * ```
  */
 export function encodeMessageTransient<T>(type: MessageType<T>, message: T, maxView: number): Uint8Array {
-  const w = shared;
-  if (w === undefined) return encodeMessage(type, message); // re-entrant: no shared writer to lend
+  // Re-entrant use (a getter that encodes while being encoded) finds no shared writer: a fresh one.
+  const w = shared ?? new BinaryWriter();
   shared = undefined;
   try {
     type.encodeTo(message, w);
