@@ -2,7 +2,12 @@
 
 export interface Settings {
   quick: boolean;
-  latency: { rounds: number; calls: number; block: number; warmup: number };
+  /**
+   * `warmup` calls per row before timing, and on for at least `warmupMs`: a count alone is too
+   * little for inproc rows, whose calls are ten times shorter and whose server code first runs in
+   * the client's process in that job (V8 still compiles it during the first timed runs).
+   */
+  latency: { rounds: number; calls: number; block: number; warmup: number; warmupMs: number };
   throughput: { rounds: number; seconds: number; depths: number[] };
   stream: { rounds: number; count: number };
   events: { rounds: number; count: number };
@@ -17,7 +22,7 @@ export interface Settings {
 
 export const FULL: Settings = {
   quick: false,
-  latency: { rounds: 5, calls: 2000, block: 100, warmup: 500 },
+  latency: { rounds: 5, calls: 2000, block: 100, warmup: 500, warmupMs: 500 },
   throughput: { rounds: 5, seconds: 0.2, depths: [1, 16, 64, 256] },
   stream: { rounds: 5, count: 10_000 },
   events: { rounds: 5, count: 20_000 },
@@ -30,7 +35,7 @@ export const FULL: Settings = {
 
 export const QUICK: Settings = {
   quick: true,
-  latency: { rounds: 1, calls: 200, block: 50, warmup: 50 },
+  latency: { rounds: 1, calls: 200, block: 50, warmup: 50, warmupMs: 0 },
   throughput: { rounds: 1, seconds: 0.05, depths: [1, 16, 64, 256] },
   stream: { rounds: 1, count: 500 },
   events: { rounds: 1, count: 1000 },

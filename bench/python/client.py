@@ -323,7 +323,11 @@ def run_job(job: dict[str, Any], driver_of: Callable[[dict[str, Any]], Driver]) 
         beat(f"{job['group']}: warming up {t['id']}")
         d.set_size(job["size"])
         if kind == "latency":
+            # At least ``warmup`` calls, for at least ``warmupMs`` (see bench/lib/settings.ts).
+            until = now() + job["warmupMs"] / 1000
             d.sequential(job["warmup"], False)
+            while now() < until:
+                d.sequential(100, False)
         elif kind == "bulk":
             d.sequential(3, False)
         elif kind == "throughput":

@@ -215,7 +215,10 @@ async function runJob(job: Job, driverOf: (t: Target) => Promise<Driver>): Promi
   // Warm up every target first (JIT, connections, buffers).
   for (const [i, d] of drivers.entries()) {
     beat(`${job.group}: warming up ${job.targets[i]!.id}`);
-    if (job.kind === "latency") for (let i = 0; i < job.warmup; i++) await d.echo();
+    if (job.kind === "latency") {
+      const until = now() + job.warmupMs;
+      for (let i = 0; i < job.warmup || now() < until; i++) await d.echo();
+    }
     else if (job.kind === "bulk") for (let i = 0; i < 3; i++) await d.echo();
     else if (job.kind === "throughput") await d.throughput(Math.max(...job.depths), job.seconds / 2);
     else if (job.kind === "stream") await d.stream(Math.ceil(job.count / 4), job.size);

@@ -114,7 +114,9 @@ export interface LatencyJob extends JobBase {
   calls: number;
   /** Calls in a row before the next target's turn (the round is interleaved at this grain). */
   block: number;
+  /** Untimed calls per target before the rounds: at least `warmup` of them, for at least `warmupMs`. */
   warmup: number;
+  warmupMs: number;
 }
 
 /** Calls kept in flight for a fixed time: calls/s at each depth. */

@@ -37,7 +37,7 @@ describe("bench servers per --langs", () => {
 describe("bench targets with rows left out", () => {
   const T = (id: string, extra: Partial<Target> = {}): Target => ({ id, impl: "pz", endpoint: "ipc://x", transport: "ipc", ...extra });
   const latency = (client: string, targets: Target[]): LatencyJob => ({
-    kind: "latency", client, group: `${client} latency ipc 64`, size: 64, rounds: 1, calls: 1, block: 1, warmup: 0, targets,
+    kind: "latency", client, group: `${client} latency ipc 64`, size: 64, rounds: 1, calls: 1, block: 1, warmup: 0, warmupMs: 0, targets,
   });
   const p50 = (v: number): Array<Record<string, number>> => [{ p50: v, p99: v }];
   const run = (job: Job, runs: Record<string, Array<Record<string, number>>>): ModeResult["runs"][number] => ({
