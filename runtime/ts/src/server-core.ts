@@ -1,12 +1,11 @@
 /**
- * The server's internals: the reader loop and dispatch of one ROUTER socket, running handlers,
- * deadlines, cancellation, liveness probes and shutdown. {@link Server} (server.ts) is the public
- * face; nothing here is exported from the package.
+ * The server's internals: the reader loop and dispatch of one ROUTER socket, cancellation,
+ * liveness probes and shutdown, on top of {@link ServerCalls} (server-calls.ts: running handlers,
+ * deadlines, answers). {@link Server} (server.ts) is the public face; nothing here is exported
+ * from the package.
  */
-import { performance } from "perf_hooks";
 import * as zmq from "zeromq";
 import { RpcError } from "./errors.js";
-import { Metadata } from "./metadata.js";
 import {
   DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -14,20 +13,18 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   EMPTY_FRAME,
   encodeSimple,
-  MAX_TIMER_MS,
   Flag,
   Kind,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
 import * as protocol from "./protocol.js";
-import type { ServerOptions, ServerStreamingHandler, UnaryHandler } from "./server.js";
-import { DeadlineQueue } from "./deadlines.js";
-import { CallOwner, Peer, Registered, ServerCall } from "./server-call.js";
-import { PeerWriter } from "./server-writer.js";
-import { Status, statusFromCode } from "./status.js";
+import type { ServerOptions } from "./server.js";
+import { Peer, Registered, ServerCall } from "./server-call.js";
+import { ServerCalls } from "./server-calls.js";
+import { Status } from "./status.js";
 import { MessageStream } from "./stream.js";
-import { decodeAt, encodeToSend, tooLarge } from "./util.js";
+import { decodeAt, tooLarge } from "./util.js";
 
 // Hot-path protocol numbers as module constants: an imported `Flag.END` is a read through the
 // importing module's binding of protocol.ts (a getter call once transpiled to CommonJS) per use.
@@ -38,10 +35,9 @@ const F_END = Flag.END;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_ONEWAY = Flag.ONEWAY;
 const F_INLINE = Flag.INLINE;
-const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeaderInto, encodeTrailers, inlineFlags } = protocol;
+const { checkFraming, decodeHeaderInto, encodeTrailers } = protocol;
 const ServerCallClass = ServerCall;
 /** The reader's rejection handler: a receive fails only when the socket is closed. */
 const NOTHING = (): void => undefined;
@@ -51,48 +47,25 @@ const FINAL_FLUSH_MS = 100;
 /** Pause between the last responses of a shutdown and the close, so clients can read them. */
 const CLOSE_GRACE_MS = 50;
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof (v as { then?: unknown } | null)?.then === "function";
-}
-
 /** Internal state and loops of a server; {@link Server} is its public face. */
-export class ServerCore implements CallOwner {
-  readonly socket: zmq.Router;
+export class ServerCore extends ServerCalls {
   readonly methods = new Map<string, Registered>();
   readonly peers = new Map<string | number, Peer>();
   readonly endpoints: string[] = [];
-  /** Running oneway calls: not in any peer's map (they have no call id to answer), aborted on close. */
-  readonly oneways = new Set<ServerCall>();
-  readonly maxMessageBytes: number;
   readonly onProtocolError: (error: ProtocolError, peer: Peer) => void;
-  readonly onOnewayError: (error: unknown, method: string) => void;
-  readonly writer: PeerWriter;
-  /** Deadlines of the calls whose handlers are still running, on one timer. */
-  readonly deadlines = new DeadlineQueue();
   closing = false;
   closed = false;
   /** Every received packet is decoded into this one header, read before the next is decoded. */
   private readonly header = new PacketHeader(0, 0, 0);
-  running = 0; // handlers in flight, oneway included
   droppedMessages = 0;
-  private idleWaiters: Array<() => void> = [];
   private probeTimer: NodeJS.Timeout | undefined = undefined;
 
   constructor(options: ServerOptions) {
-    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const userHook = options.onProtocolError;
-    this.onProtocolError = (e, peer) => {
-      if (userHook !== undefined) return userHook(e, peer.name);
-      if (peer.warned) return;
-      peer.warned = true; // log once per peer (PZMQ/1 10)
-      console.warn(`protozmq: malformed message from client ${peer.name}: ${e.reason}: ${e.message}`);
-    };
-    this.onOnewayError = options.onOnewayError ?? ((e, m) => console.error(`protozmq: oneway handler ${m} failed:`, e));
-    this.socket = new zmq.Router({
+    const socket = new zmq.Router({
       mandatory: true,
       linger: 0,
       // Never wait inside send(): a client whose queue is full (or whose connection is closing)
-      // must not hold up the responses to every other client. EAGAIN is retried per peer below.
+      // must not hold up the responses to every other client. EAGAIN is retried per peer (PeerWriter).
       sendTimeout: 0,
       heartbeatInterval: options.heartbeatIvlMs ?? DEFAULT_HEARTBEAT_IVL_MS,
       heartbeatTimeout: options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -100,7 +73,19 @@ export class ServerCore implements CallOwner {
       ...(options.sendHighWaterMark !== undefined ? { sendHighWaterMark: options.sendHighWaterMark } : {}),
       ...(options.receiveHighWaterMark !== undefined ? { receiveHighWaterMark: options.receiveHighWaterMark } : {}),
     });
-    this.writer = new PeerWriter(this.socket, options.sendTimeoutMs ?? 3000, (peer, why) => this.peerGone(peer, why));
+    super(
+      socket,
+      options.sendTimeoutMs ?? 3000,
+      options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      options.onOnewayError ?? ((e, m) => console.error(`protozmq: oneway handler ${m} failed:`, e)),
+    );
+    const userHook = options.onProtocolError;
+    this.onProtocolError = (e, peer) => {
+      if (userHook !== undefined) return userHook(e, peer.name);
+      if (peer.warned) return;
+      peer.warned = true; // log once per peer (PZMQ/1 10)
+      console.warn(`protozmq: malformed message from client ${peer.name}: ${e.reason}: ${e.message}`);
+    };
     void this.watchEvents();
     this.receive();
   }
@@ -309,19 +294,6 @@ export class ServerCore implements CallOwner {
     else void this.runStream(call, single ? request : call.requests);
   }
 
-  /** Makes a running call reachable: by its id (CANCEL, MESSAGE), by close(), and by its deadline. */
-  private register(call: ServerCall, timeoutMs: number, startedAt: number): void {
-    call.registered = true;
-    if (!call.oneway) call.peerRef.calls.set(call.id, call);
-    else this.oneways.add(call);
-    // Node timers overflow past 2^31-1 ms (~24.8 days): such a deadline is reported to the handler
-    // (ctx.deadline) but not timed.
-    if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
-      if (startedAt === 0) this.deadlines.add(call, timeoutMs);
-      else this.deadlines.add(call, timeoutMs, startedAt);
-    }
-  }
-
   private onClientMessage(peer: Peer, h: PacketHeader, bytes: Buffer, at: number): void {
     const call = peer.calls.get(h.callId);
     const requests = call?.requests;
@@ -337,168 +309,6 @@ export class ServerCore implements CallOwner {
       requests.push(msg);
     }
     if (h.flags & Flag.END) requests.end();
-  }
-
-  /** Ends a running call with an error the runtime detected, and aborts its handler. */
-  private failCall(call: ServerCall, error: RpcError): void {
-    this.finishError(call, error);
-    call.abort(error);
-  }
-
-  // ---- running handlers
-
-  /** Runs a unary handler: synchronously to the end when it returns a value, else on its promise. */
-  private runUnary(call: ServerCall, input: unknown, timeoutMs: number): void {
-    // The budget counts from the request's arrival, also when the handler goes async only later.
-    const startedAt = timeoutMs > 0 ? performance.now() : 0;
-    let result: unknown;
-    try {
-      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
-    } catch (err) {
-      return this.unaryFailed(call, err);
-    }
-    if (!isThenable(result)) return this.unaryDone(call, result);
-    this.register(call, timeoutMs, startedAt);
-    // Promise.resolve: a native promise as is; any other thenable adopted as `await` would (its
-    // `then` runs later, and a throwing `then` rejects instead of escaping into the reader).
-    Promise.resolve(result).then(
-      (value) => this.unaryDone(call, value),
-      (err: unknown) => this.unaryFailed(call, err),
-    );
-  }
-
-  /** A unary (or client-streaming) handler returned `result`: encode it and answer. */
-  private unaryDone(call: ServerCall, result: unknown): void {
-    try {
-      if (call.done) return;
-      if (call.oneway) return this.end(call);
-      let bytes: Uint8Array;
-      try {
-        // Copied into the TRAILERS frame by finishOk() below, before anything else encodes.
-        bytes = encodeToSend(call.reg.descriptor.responseType, result);
-      } catch (err) {
-        return this.finishError(call, new RpcError(Status.INTERNAL, `failed to encode the response: ${(err as Error).message}`));
-      }
-      if (bytes.length > this.maxMessageBytes) return this.finishError(call, tooLarge("response", bytes.length, this.maxMessageBytes));
-      this.finishOk(call, bytes);
-    } catch (err) {
-      this.finishError(call, err);
-    } finally {
-      this.handlerDone();
-    }
-  }
-
-  private unaryFailed(call: ServerCall, err: unknown): void {
-    try {
-      if (call.oneway && !call.done) this.onOnewayError(err, call.method);
-      this.finishError(call, err);
-    } finally {
-      this.handlerDone();
-    }
-  }
-
-  private async runClientStream(call: ServerCall, input: unknown): Promise<void> {
-    let result: unknown;
-    try {
-      result = (call.reg.handler as UnaryHandler<unknown, unknown>)(input, call);
-      if (isThenable(result)) result = await result;
-    } catch (err) {
-      return this.unaryFailed(call, err);
-    }
-    this.unaryDone(call, result);
-  }
-
-  private async runStream(call: ServerCall, input: unknown): Promise<void> {
-    try {
-      const out = (call.reg.handler as ServerStreamingHandler<unknown, unknown>)(input, call);
-      const encode = call.reg.descriptor.responseType;
-      for await (const msg of out) {
-        if (call.done) break; // cancelled or past the deadline: `break` runs the generator's finally
-        const bytes = encode.encode(msg);
-        if (bytes.length > this.maxMessageBytes) {
-          this.failCall(call, tooLarge("response", bytes.length, this.maxMessageBytes));
-          break;
-        }
-        let flags = inlineFlags(F_HAS_MESSAGE, bytes);
-        let headers: Metadata | undefined;
-        if (!call.headersSent) {
-          call.headersSent = true;
-          headers = call.header;
-          if (headers !== undefined) flags |= Flag.HEADERS;
-        }
-        this.writer.enqueue(call.peerRef, encodeSimple(Kind.MESSAGE, flags, call.id, headers, bytes), bytes);
-        if (this.writer.backlogged) await this.writer.drained();
-      }
-      this.finishOk(call, undefined);
-    } catch (err) {
-      this.finishError(call, err);
-    } finally {
-      this.handlerDone();
-    }
-  }
-
-  private handlerDone(): void {
-    if (--this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  /** Removes a call from its peer and stops its timer; nothing more will be sent for it. */
-  end(call: ServerCall): void {
-    call.done = true;
-    if (!call.registered) return;
-    if (!call.oneway) call.peerRef.calls.delete(call.id);
-    else this.oneways.delete(call);
-    if (call.deadlineList !== null) this.deadlines.remove(call);
-  }
-
-  finishOk(call: ServerCall, bytes: Uint8Array | undefined): void {
-    if (call.done) return;
-    this.end(call);
-    if (call.oneway) return;
-    const flags = bytes === undefined ? F_END : F_END | F_HAS_MESSAGE;
-    this.sendTrailers(call, flags, OK, "", undefined, call.trailer, bytes);
-  }
-
-  /** Queues a call's TRAILERS (with the response headers if not sent yet). */
-  private sendTrailers(
-    call: ServerCall,
-    flags: number,
-    code: Status,
-    message: string,
-    details: Uint8Array | undefined,
-    trailers: Metadata | undefined,
-    bytes: Uint8Array | undefined,
-  ): void {
-    const headers = call.headersSent ? undefined : call.header;
-    call.headersSent = true;
-    flags = inlineFlags(flags, bytes);
-    let header: Buffer;
-    try {
-      header = encodeTrailers(call.id, flags, code, message, details, headers, trailers, bytes);
-    } catch (err) {
-      // Metadata over the wire limits: the caller still gets an answer, without it.
-      header = encodeTrailers(call.id, F_END | F_INLINE, Status.INTERNAL, `failed to encode the trailers: ${(err as Error).message}`);
-    }
-    this.writer.enqueue(call.peerRef, header, bytes);
-  }
-
-  finishError(call: ServerCall, err: unknown): void {
-    if (call.done) return;
-    this.end(call);
-    if (call.oneway) return;
-    let code = Status.UNKNOWN;
-    let message: string;
-    let details: Uint8Array | undefined;
-    let trailers = call.trailer;
-    if (err instanceof RpcError) {
-      // The wire carries 0..16 (PZMQ/1 6): any other number a handler chose goes out as UNKNOWN with
-      // its message, which is how a receiver would read it, instead of failing to encode. OK is no error.
-      code = statusFromCode(err.code);
-      if (code === Status.OK) code = Status.UNKNOWN;
-      message = err.message;
-      details = err.details;
-      if (err.metadata.size > 0) trailers = trailers === undefined ? err.metadata : trailers.clone().merge(err.metadata);
-    } else message = err instanceof Error ? err.message : String(err);
-    this.sendTrailers(call, Flag.END, code, message, details, trailers, undefined);
   }
 
   // ---- shutdown
