@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import yargs from "yargs";
 import { SchemaError, formatDiagnostic } from "./model/diagnostics";
-import { checkOutput, generate, writeOutput, type GenerateOptions } from "./generate";
+import { checkOutput, generate, newTypeCheckMemo, writeOutput, type GenerateOptions } from "./generate";
+import type { TypeCheckMemo } from "./emit/ts";
 
 /** Name of the config file `protozmq generate` reads when run without inputs. */
 export const CONFIG_FILE = "protozmq.config.json";
@@ -94,10 +95,15 @@ function resolveOptions(args: GenerateArgs): { options: GenerateOptions; outDirs
   return { options, outDirs: [tsOut, pyOut].filter((d): d is string => d !== undefined) };
 }
 
-/** One generate/check pass. Returns the exit code. */
-function runOnce(args: GenerateArgs, io: CliIO): number {
+/**
+ * One generate/check pass. Returns the exit code. `memo` (watch mode) carries what the TS
+ * self-check learned in earlier passes, so a pass checks only what changed.
+ */
+function runOnce(args: GenerateArgs, io: CliIO, memo?: TypeCheckMemo): number {
   try {
-    const { options, outDirs } = resolveOptions(args);
+    const resolved = resolveOptions(args);
+    const { outDirs } = resolved;
+    const options = memo !== undefined && resolved.options.tsOut !== undefined ? { ...resolved.options, typeCheckMemo: memo } : resolved.options;
     const files = generate(options);
     if (args.check) {
       const r = checkOutput(files, outDirs);
@@ -114,7 +120,8 @@ function runOnce(args: GenerateArgs, io: CliIO): number {
       return 0;
     }
     const { written, removed } = writeOutput(files, outDirs);
-    io.out(`protozmq: ${files.length} files (${written.length} written, ${removed.length} removed)`);
+    const checked = memo !== undefined && options.tsOut !== undefined ? `, ${memo.lastChecked} TS modules type-checked` : "";
+    io.out(`protozmq: ${files.length} files (${written.length} written, ${removed.length} removed${checked})`);
     return 0;
   } catch (e) {
     if (e instanceof SchemaError) {
@@ -137,15 +144,18 @@ function runOnce(args: GenerateArgs, io: CliIO): number {
  * SIGINT, or when `signal` aborts (tests).
  */
 function watch(args: GenerateArgs, io: CliIO, signal?: AbortSignal): Promise<number> {
-  runOnce(args, io);
   let dirs: string[];
+  let memo: TypeCheckMemo | undefined;
   try {
     const { options } = resolveOptions(args);
+    // Each pass then type-checks only the TS modules that changed and those importing them.
+    if (options.tsOut !== undefined) memo = newTypeCheckMemo();
     dirs = [...new Set([...options.inputs, ...options.includeDirs].map((p) => (fs.statSync(p).isDirectory() ? p : path.dirname(p))))];
   } catch (e) {
     io.err(`protozmq: ${(e as Error).message}`);
     return Promise.resolve(1);
   }
+  runOnce(args, io, memo);
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const watchers = dirs.map((d) =>
@@ -155,7 +165,7 @@ function watch(args: GenerateArgs, io: CliIO, signal?: AbortSignal): Promise<num
         // Editors save in bursts (write, rename, chmod); one regeneration per burst is enough.
         timer = setTimeout(() => {
           io.out(`protozmq: change detected, regenerating`);
-          runOnce(args, io);
+          runOnce(args, io, memo);
         }, 150);
       }),
     );

@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import type { TypeCheckMemo } from "./emit/ts";
 import { BANNER_TEXT, type GeneratedFile } from "./model/types";
 import { loadModel } from "./parse";
 import { expandInputs } from "./inputs";
@@ -20,6 +21,26 @@ export interface GenerateOptions {
   readonly pyOut?: string;
   /** Module specifier generated TS uses to import the runtime. Default `protozmq`. */
   readonly runtimeImport?: string;
+  /**
+   * Kept across runs in one process (the CLI's `--watch`): each run type-checks only the TS modules
+   * that changed and their importers. Create it with `newTypeCheckMemo()`.
+   */
+  readonly typeCheckMemo?: TypeCheckMemo;
+}
+
+/**
+ * A memo for {@link GenerateOptions.typeCheckMemo}. It loads the TS emitter (ts-morph), so a
+ * caller creates one only when it generates TypeScript.
+ *
+ * @example
+ * ```ts
+ * const typeCheckMemo = newTypeCheckMemo();
+ * for (;;) { await changed(); writeOutput(generate({ ...options, typeCheckMemo }), outDirs); }
+ * ```
+ */
+export function newTypeCheckMemo(): TypeCheckMemo {
+  const { TypeCheckMemo } = require("./emit/ts") as typeof import("./emit/ts");
+  return new TypeCheckMemo();
 }
 
 export interface OutputFile {
@@ -46,10 +67,14 @@ export function generate(options: GenerateOptions): OutputFile[] {
     list.map((f) => ({ path: path.join(dir, ...f.path.split("/")), content: f.content }));
   const out: OutputFile[] = [];
   if (options.tsOut !== undefined) {
-    const tsOpts = options.runtimeImport !== undefined ? { runtimeImport: options.runtimeImport } : {};
     // Each emitter is loaded only when its language is asked for: the TS one brings in ts-morph
     // and TypeScript, about half a second of start-up a Python-only run need not pay.
     const { emitTypeScript } = require("./emit/ts") as typeof import("./emit/ts");
+    const memo = options.typeCheckMemo;
+    const tsOpts = {
+      ...(options.runtimeImport !== undefined ? { runtimeImport: options.runtimeImport } : {}),
+      ...(memo !== undefined ? { memo } : {}),
+    };
     out.push(...place(options.tsOut, emitTypeScript(model, tsOpts)));
   }
   if (options.pyOut !== undefined) {

@@ -225,6 +225,30 @@ describe("generate, --check and orphans", () => {
     }
     expect(await watching).toBe(0);
   });
+
+  test("--watch with --ts-out type-checks only the changed module and its importers after the first pass", async () => {
+    const dir = tmpdir();
+    writeFiles(dir, SMALL);
+    const controller = new AbortController();
+    let out = "";
+    const prev = process.cwd();
+    process.chdir(dir);
+    const watching = runCli(["generate", "proto", "-I", "proto", "--ts-out", "gen", "--watch"],
+      { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`) }, { signal: controller.signal });
+    try {
+      await waitFor(() => out.includes("watching"), 20000);
+      expect(out).toContain("protozmq: 2 files (2 written, 0 removed, 2 TS modules type-checked)");
+      // b.proto changes: b.ts and a.ts (which imports it) are checked again.
+      fs.writeFileSync(path.join(dir, "proto/b/b.proto"), 'syntax = "proto3";\npackage b;\nmessage B { string s = 1; int32 added = 2; }\n');
+      await waitFor(() => out.includes("1 written"), 20000);
+      expect(fs.readFileSync(path.join(dir, "gen/b/b.ts"), "utf8")).toContain("added");
+      expect(out).toContain("protozmq: 2 files (1 written, 0 removed, 2 TS modules type-checked)");
+    } finally {
+      controller.abort();
+      process.chdir(prev);
+    }
+    expect(await watching).toBe(0);
+  }, 60_000);
 });
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {

@@ -54,6 +54,9 @@ export const CHECK_OPTIONS: ts.CompilerOptions = {
   noEmit: true,
 };
 
+/** Parsed emitted modules with their texts, by path in the in-memory tree, kept between checks. */
+export type ParsedModules = Map<string, { text: string; sf: ts.SourceFile }>;
+
 /** Folder of the lib `.d.ts` files; ts-morph serves them from memory (its bundled TypeScript's). */
 const LIB_DIR = "/node_modules/typescript/lib";
 const GEN_DIR = "/gen/";
@@ -138,11 +141,26 @@ export class Checker {
   /**
    * Type-check `files` (all of them, or only the paths in `only`; the others are there for their
    * declarations). Returns the compiler's complaints, formatted `path:line: message`.
+   *
+   * `keep` holds parsed modules from one check to the next (a watcher's {@link ParsedModules}):
+   * a module whose text is unchanged is not parsed again.
    */
-  check(files: readonly GeneratedFile[], only?: ReadonlySet<string>): string[] {
+  check(files: readonly GeneratedFile[], only?: ReadonlySet<string>, keep?: ParsedModules): string[] {
     const gen = new Map(files.map((f) => [GEN_DIR + f.path, f.content]));
     const roots = files.filter((f) => only === undefined || only.has(f.path)).map((f) => GEN_DIR + f.path);
+    if (keep !== undefined) {
+      for (const [p, pre] of keep) {
+        if (gen.get(p) === pre.text) this.preparsed.set(p, pre);
+        else keep.delete(p);
+      }
+    }
     const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host(gen) });
+    if (keep !== undefined) {
+      for (const p of gen.keys()) {
+        const sf = program.getSourceFile(p);
+        if (sf !== undefined) keep.set(p, { text: sf.text, sf });
+      }
+    }
     const diagnostics: ts.Diagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
     for (const root of roots) {
       const sf = program.getSourceFile(root);
