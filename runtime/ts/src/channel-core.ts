@@ -15,14 +15,16 @@ import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
-  encodeSimple,
   Flag,
   Kind,
   MAX_TIMER_MS,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import { encodeSimple } from "./packet-encode.js";
 import * as protocol from "./protocol.js";
+import * as packetEncode from "./packet-encode.js";
+import * as packetDecode from "./packet-decode.js";
 import { CallTable } from "./call-table.js";
 import { ChannelWriter, QueueOwner } from "./channel-writer.js";
 import { Status, statusFromCode } from "./status.js";
@@ -38,7 +40,9 @@ const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeaderInto, encodeRequest, inlineFlags, methodBytes, MAX_U32 } = protocol;
+const { checkFraming, MAX_U32 } = protocol;
+const { encodeRequest, inlineFlags, methodBytes } = packetEncode;
+const { decodeHeaderInto } = packetDecode;
 const RpcErrorClass = RpcError;
 const { toMetadata } = metadata;
 

@@ -25,7 +25,8 @@ import { CallOptions, Codec, MethodDescriptor } from "./call-options.js";
 import { ChannelCore, ClientCall, OnewaySend, PUMP_HIGH_WATER } from "./channel-core.js";
 import { encodeToSend, tooLarge } from "./util.js";
 import { RpcError } from "./errors.js";
-import { EMPTY_FRAME, encodeRequest, encodeSimple, Flag, inlineFlags, Kind, methodBytes, ProtocolError } from "./protocol.js";
+import { EMPTY_FRAME, Flag, Kind, ProtocolError } from "./protocol.js";
+import { encodeRequest, encodeSimple, inlineFlags, methodBytes } from "./packet-encode.js";
 import { Status } from "./status.js";
 import { MessageStream } from "./stream.js";
 

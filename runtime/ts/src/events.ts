@@ -14,7 +14,8 @@
  * payload frame of its own, so it is not copied (PZMQ/1 3).
  */
 import * as zmq from "zeromq";
-import { EMPTY_FRAME, encodeSimple, Flag, HEADER_SIZE, INLINE_MAX_BYTES, Kind, MAX_U32 } from "./protocol.js";
+import { EMPTY_FRAME, Flag, HEADER_SIZE, INLINE_MAX_BYTES, Kind, MAX_U32 } from "./protocol.js";
+import { encodeSimple } from "./packet-encode.js";
 
 /** A topic of a {@link Publisher}: its frame, encoded once, and its next sequence number. */
 interface TopicState {

@@ -52,7 +52,12 @@ export {
   createEach, type Codec, type MethodKind, type MethodDescriptor, type CallOptions,
 } from "./call-options.js";
 export {
-  methodBytes, encodeRequest, encodeTrailers, encodeSimple, inlineFlags, encodeHeader, decodeHeader, decodeHeaderInto,
+  methodBytes, encodeRequest, encodeTrailers, encodeSimple, inlineFlags, encodeHeader,
+} from "./packet-encode.js";
+export {
+  decodeHeader, decodeHeaderInto,
+} from "./packet-decode.js";
+export {
   checkFraming, isInline, inlineMessage, hasMessage, PROTOCOL_VERSION, HEADER_SIZE, Kind, KIND_NAMES, Flag,
   KNOWN_FLAGS, INLINE_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_HEARTBEAT_IVL_MS,
   DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HEARTBEAT_TTL_MS, MAX_METHOD_BYTES, MAX_METADATA_ENTRIES, MAX_U32,

@@ -9,8 +9,9 @@ import type * as zmq from "zeromq";
 import { DeadlineQueue } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
-import { encodeSimple, Flag, Kind, MAX_TIMER_MS } from "./protocol.js";
-import * as protocol from "./protocol.js";
+import { Flag, Kind, MAX_TIMER_MS } from "./protocol.js";
+import { encodeSimple } from "./packet-encode.js";
+import * as packetEncode from "./packet-encode.js";
 import type { ServerStreamingHandler, UnaryHandler } from "./server.js";
 import { CallOwner, Peer, ServerCall } from "./server-call.js";
 import { PeerWriter } from "./server-writer.js";
@@ -22,7 +23,7 @@ const F_END = Flag.END;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
-const { encodeTrailers, inlineFlags } = protocol;
+const { encodeTrailers, inlineFlags } = packetEncode;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === "function";

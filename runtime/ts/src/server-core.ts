@@ -12,13 +12,15 @@ import {
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   EMPTY_FRAME,
-  encodeSimple,
   Flag,
   Kind,
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
+import { encodeSimple } from "./packet-encode.js";
 import * as protocol from "./protocol.js";
+import * as packetEncode from "./packet-encode.js";
+import * as packetDecode from "./packet-decode.js";
 import type { ServerOptions } from "./server.js";
 import { Peer, Registered, ServerCall } from "./server-call.js";
 import { ServerCalls } from "./server-calls.js";
@@ -37,7 +39,9 @@ const F_ONEWAY = Flag.ONEWAY;
 const F_INLINE = Flag.INLINE;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
-const { checkFraming, decodeHeaderInto, encodeTrailers } = protocol;
+const { checkFraming } = protocol;
+const { encodeTrailers } = packetEncode;
+const { decodeHeaderInto } = packetDecode;
 const ServerCallClass = ServerCall;
 /** The reader's rejection handler: a receive fails only when the socket is closed. */
 const NOTHING = (): void => undefined;
@@ -171,7 +175,7 @@ export class ServerCore extends ServerCalls {
 
   private peerOf(id: Buffer): Peer {
     // libzmq's generated routing ids are 5 bytes, 0 then a u32: key them by number, no string.
-    // Read by hand, not with `id.readUInt32BE(1)`: see u32 in protocol.ts.
+    // Read by hand, not with `id.readUInt32BE(1)`: see u32 in packet-decode.ts.
     const key: string | number = id.length === 5 && id[0] === 0 ? id[1]! * 0x1000000 + ((id[2]! << 16) | (id[3]! << 8) | id[4]!) : id.toString("latin1");
     let peer = this.peers.get(key);
     if (peer === undefined) {

@@ -10,7 +10,8 @@
  */
 import * as zmq from "zeromq";
 import { EventMessage, Publisher, Subscriber } from "../../../runtime/ts/src/events";
-import { decodeHeader, Flag, INLINE_MAX_BYTES, Kind } from "../../../runtime/ts/src/protocol";
+import { Flag, INLINE_MAX_BYTES, Kind } from "../../../runtime/ts/src/protocol";
+import { decodeHeader } from "../../../runtime/ts/src/packet-decode";
 import { bindAddress, onlyPacket, packetsOf, Sockets, TRANSPORTS } from "./helpers";
 
 const sockets = new Sockets();

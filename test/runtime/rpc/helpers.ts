@@ -7,7 +7,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { Channel, ChannelOptions } from "../../../runtime/ts/src/channel";
 import { Codec, MethodDescriptor, MethodKind } from "../../../runtime/ts/src/call-options";
-import { decodeHeader, inlineMessage, isInline, PacketHeader } from "../../../runtime/ts/src/protocol";
+import { inlineMessage, isInline, PacketHeader } from "../../../runtime/ts/src/protocol";
+import { decodeHeader } from "../../../runtime/ts/src/packet-decode";
 import { Server, ServerOptions } from "../../../runtime/ts/src/server";
 
 /** Every RPC test runs over each of these (STYLE.md: inproc, ipc and tcp). */

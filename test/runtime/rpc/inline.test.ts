@@ -13,14 +13,11 @@ import { Channel } from "../../../runtime/ts/src/channel";
 import { Subscriber } from "../../../runtime/ts/src/events";
 import { Metadata } from "../../../runtime/ts/src/metadata";
 import {
-  encodeRequest,
-  encodeSimple,
-  encodeTrailers,
   Flag,
   INLINE_MAX_BYTES,
   Kind,
-  methodBytes,
 } from "../../../runtime/ts/src/protocol";
+import { encodeRequest, encodeSimple, encodeTrailers, methodBytes } from "../../../runtime/ts/src/packet-encode";
 import { Status } from "../../../runtime/ts/src/status";
 import { bindAddress, bytes, connect, method, onlyPacket, packetsOf, RawPacket, Sockets, startServer, TRANSPORTS } from "./helpers";
 

@@ -18,7 +18,8 @@ import { join } from "path";
 import * as zmq from "zeromq";
 import { Channel } from "../../../runtime/ts/src/channel";
 import { RpcError } from "../../../runtime/ts/src/errors";
-import { encodeRequest, Flag, methodBytes } from "../../../runtime/ts/src/protocol";
+import { Flag } from "../../../runtime/ts/src/protocol";
+import { encodeRequest, methodBytes } from "../../../runtime/ts/src/packet-encode";
 import { Status } from "../../../runtime/ts/src/status";
 import { aborted, bindAddress, connect, deferred, method, Sockets, startServer, Transport, TRANSPORTS } from "./helpers";
 

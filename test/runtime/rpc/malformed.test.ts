@@ -18,7 +18,8 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import * as zmq from "zeromq";
 import { Channel } from "../../../runtime/ts/src/channel";
-import { encodeRequest, encodeTrailers, Flag, HEADER_SIZE, isInline, Kind, methodBytes } from "../../../runtime/ts/src/protocol";
+import { Flag, HEADER_SIZE, isInline, Kind } from "../../../runtime/ts/src/protocol";
+import { encodeRequest, encodeTrailers, methodBytes } from "../../../runtime/ts/src/packet-encode";
 import { Status } from "../../../runtime/ts/src/status";
 import { bindAddress, bytes, method, onlyPacket, Sockets, startServer, TRANSPORTS } from "./helpers";
 

@@ -7,7 +7,9 @@
  * REQUEST header: ... u16 len, "pkg.Service/Method" ──▶ decodeHeader ──▶ h.method (cached string)
  * ```
  */
-import { decodeHeader, encodeRequest, Flag, methodBytes } from "../../../runtime/ts/src/protocol";
+import { Flag } from "../../../runtime/ts/src/protocol";
+import { encodeRequest, methodBytes } from "../../../runtime/ts/src/packet-encode";
+import { decodeHeader } from "../../../runtime/ts/src/packet-decode";
 
 function roundTrip(name: string | Buffer): string {
   const bytes = typeof name === "string" ? methodBytes(name) : name;

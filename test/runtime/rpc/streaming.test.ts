@@ -11,7 +11,8 @@
  */
 import * as zmq from "zeromq";
 import { Metadata } from "../../../runtime/ts/src/metadata";
-import { encodeRequest, Flag, Kind, methodBytes } from "../../../runtime/ts/src/protocol";
+import { Flag, Kind } from "../../../runtime/ts/src/protocol";
+import { encodeRequest, methodBytes } from "../../../runtime/ts/src/packet-encode";
 import { RpcError } from "../../../runtime/ts/src/errors";
 import { ServerCallContext } from "../../../runtime/ts/src/server";
 import { Status } from "../../../runtime/ts/src/status";

@@ -7,19 +7,17 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import {
   checkFraming,
-  decodeHeader,
-  decodeHeaderInto,
-  encodeHeader,
   Flag,
   isInline,
   Kind,
   KIND_NAMES,
   PacketFields,
   INLINE_MAX_BYTES,
-  inlineFlags,
   PacketHeader,
   ProtocolError,
 } from "../../../runtime/ts/src/protocol";
+import { encodeHeader, inlineFlags } from "../../../runtime/ts/src/packet-encode";
+import { decodeHeader, decodeHeaderInto } from "../../../runtime/ts/src/packet-decode";
 import { Metadata } from "../../../runtime/ts/src/metadata";
 
 type Pair = [string, string];
