@@ -19,6 +19,7 @@ export interface ConfigFile {
   tsOut?: string;
   pyOut?: string;
   runtimeImport?: string;
+  typeCheck?: boolean;
 }
 
 export interface CliIO {
@@ -41,7 +42,7 @@ function readConfig(file: string): ConfigFile {
     throw new UsageError(`${file}: cannot read config: ${(e as Error).message}`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UsageError(`${file}: config must be a JSON object`);
-  const known = new Set(["inputs", "include", "tsOut", "pyOut", "runtimeImport", "$schema"]);
+  const known = new Set(["inputs", "include", "tsOut", "pyOut", "runtimeImport", "typeCheck", "$schema"]);
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new UsageError(`${file}: unknown config key "${key}" (known: ${[...known].filter((k) => k !== "$schema").join(", ")})`);
   }
@@ -55,6 +56,7 @@ function readConfig(file: string): ConfigFile {
   for (const key of ["tsOut", "pyOut", "runtimeImport"] as const) {
     if (c[key] !== undefined && typeof c[key] !== "string") throw new UsageError(`${file}: "${key}" must be a string`);
   }
+  if (c.typeCheck !== undefined && typeof c.typeCheck !== "boolean") throw new UsageError(`${file}: "typeCheck" must be true or false`);
   return c;
 }
 
@@ -67,6 +69,7 @@ interface GenerateArgs {
   config?: string;
   check: boolean;
   watch: boolean;
+  "type-check"?: boolean;
 }
 
 /** Merge command-line arguments over the config file (arguments win). */
@@ -86,8 +89,10 @@ function resolveOptions(args: GenerateArgs): { options: GenerateOptions; outDirs
   const pyOut = args["py-out"] ?? (config.pyOut !== undefined ? rel(config.pyOut) : undefined);
   if (tsOut === undefined && pyOut === undefined) throw new UsageError("nothing to generate: give --ts-out and/or --py-out");
   const runtimeImport = args["runtime-import"] ?? config.runtimeImport;
+  const typeCheck = args["type-check"] ?? config.typeCheck;
   const options: GenerateOptions = {
     inputs, includeDirs,
+    ...(typeCheck === false ? { typeCheck } : {}),
     ...(tsOut !== undefined ? { tsOut } : {}),
     ...(pyOut !== undefined ? { pyOut } : {}),
     ...(runtimeImport !== undefined ? { runtimeImport } : {}),
@@ -149,7 +154,7 @@ function watch(args: GenerateArgs, io: CliIO, signal?: AbortSignal): Promise<num
   try {
     const { options } = resolveOptions(args);
     // Each pass then type-checks only the TS modules that changed and those importing them.
-    if (options.tsOut !== undefined) memo = newTypeCheckMemo();
+    if (options.tsOut !== undefined && options.typeCheck !== false) memo = newTypeCheckMemo();
     dirs = [...new Set([...options.inputs, ...options.includeDirs].map((p) => (fs.statSync(p).isDirectory() ? p : path.dirname(p))))];
   } catch (e) {
     io.err(`protozmq: ${(e as Error).message}`);
@@ -205,11 +210,17 @@ export async function runCli(argv: readonly string[], io: CliIO = defaultIO, opt
           .option("config", { type: "string", describe: `Config file (default: ./${CONFIG_FILE} if present)` })
           .option("check", { type: "boolean", default: false, describe: "Write nothing; exit 1 listing stale or missing files" })
           .option("watch", { type: "boolean", default: false, describe: "Regenerate when a .proto file changes" })
+          .option("type-check", {
+            type: "boolean",
+            describe: "Type-check generated TS in memory before writing (default; --no-type-check skips it: "
+              + "faster on large schema sets, and your own tsc build still checks the code)",
+          })
           // Not yargs' conflicts(): both flags have defaults, which conflicts() counts as given.
           .check((a) => (a.check && a.watch ? "--check and --watch cannot be used together" : true))
           .example("$0 generate schemas -I schemas --ts-out generated/ts --py-out generated/python", "Compile every .proto under schemas/")
           .example("$0 generate", `Use the settings in ./${CONFIG_FILE}`)
-          .example("$0 generate --check", "CI: fail if generated/ is out of date"),
+          .example("$0 generate --check", "CI: fail if generated/ is out of date")
+          .example("$0 generate --no-type-check", "Skip the in-memory TS check (large schema sets)"),
       async (args) => {
         code = args.watch ? await watch(args, io, opts.signal) : runOnce(args, io);
       },

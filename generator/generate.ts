@@ -22,6 +22,11 @@ export interface GenerateOptions {
   /** Module specifier generated TS uses to import the runtime. Default `protozmq`. */
   readonly runtimeImport?: string;
   /**
+   * Type-check the generated TS in memory before returning it (default true). The check guards
+   * against protozmq bugs; the user's own `tsc` build checks the same code later.
+   */
+  readonly typeCheck?: boolean;
+  /**
    * Kept across runs in one process (the CLI's `--watch`): each run type-checks only the TS modules
    * that changed and their importers. Create it with `newTypeCheckMemo()`.
    */
@@ -74,6 +79,7 @@ export function generate(options: GenerateOptions): OutputFile[] {
     const tsOpts = {
       ...(options.runtimeImport !== undefined ? { runtimeImport: options.runtimeImport } : {}),
       ...(memo !== undefined ? { memo } : {}),
+      ...(options.typeCheck === false ? { typeCheck: false } : {}),
     };
     out.push(...place(options.tsOut, emitTypeScript(model, tsOpts)));
   }

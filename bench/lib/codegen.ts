@@ -2,13 +2,14 @@
  * Codegen benchmark: wall time to compile a large synthetic schema set (bench/lib/schema-set.ts:
  * `n` files that import each other) with
  *
- * - `protozmq generate --ts-out` vs `protoc --es_out` (protoc-gen-es, `target=ts`);
+ * - `protozmq generate --ts-out`, with and without `--no-type-check`, vs `protoc --es_out`
+ *   (protoc-gen-es, `target=ts`);
  * - `protozmq generate --py-out` vs `protoc --python_out`.
  *
  * Each is a fresh process, as a user or a build runs it: protozmq as installed, `bin/protozmq.js`
  * running the compiled generator in `dist/` (built by prepare.ts first; its TS output is
  * type-checked in memory with ts-morph before it is written), protoc through grpc_tools (libprotoc)
- * with protoc-gen-es as a node plugin. Rounds alternate the four commands; each round writes into
+ * with protoc-gen-es as a node plugin. Rounds alternate the five commands; each round writes into
  * empty output directories.
  */
 import * as fs from "fs";
@@ -33,7 +34,9 @@ export interface CodegenResult {
 /** GNU time, to read each run's CPU time (Node has no rusage of a child). */
 const TIME = "/usr/bin/time";
 
-export const CODEGEN_TOOLS = ["protozmq (TS)", "protoc + protoc-gen-es", "protozmq (Python)", "protoc --python_out"] as const;
+export const CODEGEN_TOOLS = [
+  "protozmq (TS)", "protozmq (TS, --no-type-check)", "protoc + protoc-gen-es", "protozmq (Python)", "protoc --python_out",
+] as const;
 
 export async function codegen(files: number, rounds: number, timeoutMs: number): Promise<CodegenResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pzbench-codegen-"));
@@ -46,6 +49,8 @@ export async function codegen(files: number, rounds: number, timeoutMs: number):
     const protozmq = (args: string[]): [string, string[]] => [process.execPath, [cli, ...args]];
     const commands: Record<string, (out: string) => [string, string[]]> = {
       "protozmq (TS)": (out) => protozmq(["generate", src, "-I", src, "--ts-out", out]),
+      // Without the in-memory self-check: what a large project that relies on its own tsc build pays.
+      "protozmq (TS, --no-type-check)": (out) => protozmq(["generate", src, "-I", src, "--ts-out", out, "--no-type-check"]),
       "protoc + protoc-gen-es": (out) => [
         PYTHON,
         ["-m", "grpc_tools.protoc", `--plugin=protoc-gen-es=${PROTOC_GEN_ES}`, `--es_out=${out}`, "--es_opt=target=ts", "-I", src, "-I", WKT_INCLUDE, ...protos],

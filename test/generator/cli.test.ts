@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runCli } from "../../generator/cli";
+import { Checker } from "../../generator/emit/ts/typecheck";
 
 const REPO = path.join(__dirname, "../..");
 const BAD = path.join(REPO, "test/generator/bad");
@@ -189,6 +190,35 @@ describe("generate, --check and orphans", () => {
     expect(fs.existsSync(orphan)).toBe(false);
     expect(fs.existsSync(userFile)).toBe(true);
     expect((await cli([...args, "--check"], { cwd: dir })).code).toBe(0);
+  });
+
+  test("--no-type-check (or \"typeCheck\": false in the config) writes the same files without the in-memory check", async () => {
+    const checks = jest.spyOn(Checker.prototype, "check");
+    const dir = tmpdir();
+    writeFiles(dir, SMALL);
+    const checked = await cli(["generate", "proto", "-I", "proto", "--ts-out", "checked"], { cwd: dir });
+    expect(checked.code).toBe(0);
+    expect(checks).toHaveBeenCalled();
+    checks.mockClear();
+    const unchecked = await cli(["generate", "proto", "-I", "proto", "--ts-out", "unchecked", "--no-type-check"], { cwd: dir });
+    expect(unchecked.code).toBe(0);
+    expect(checks).not.toHaveBeenCalled();
+    for (const f of ["a.ts", "b/b.ts"]) {
+      expect(fs.readFileSync(path.join(dir, "unchecked", f), "utf8")).toBe(fs.readFileSync(path.join(dir, "checked", f), "utf8"));
+    }
+    writeFiles(dir, { "protozmq.config.json": JSON.stringify({ inputs: ["proto"], include: ["proto"], tsOut: "cfg", typeCheck: false }) });
+    expect((await cli(["generate"], { cwd: dir })).code).toBe(0);
+    expect(checks).not.toHaveBeenCalled();
+    expect(fs.existsSync(path.join(dir, "cfg/a.ts"))).toBe(true);
+    checks.mockRestore();
+  });
+
+  test("a config file whose typeCheck is not a boolean", async () => {
+    const dir = tmpdir();
+    writeFiles(dir, { ...SMALL, "protozmq.config.json": JSON.stringify({ inputs: ["proto"], tsOut: "x", typeCheck: "no" }) });
+    const r = await cli(["generate"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('protozmq.config.json: "typeCheck" must be true or false');
   });
 
   test("a bare `protozmq generate` uses protozmq.config.json, paths relative to it", async () => {
