@@ -5,6 +5,7 @@
     100 tasks call in one loop iteration
     AsyncChannel --[REQUEST x64]--[REQUEST x36]--> raw ROUTER     two messages, not 100
     raw DEALER  --[REQUEST a, REQUEST b, REQUEST Other]--> Server  three replies, one per call
+    raw DEALER  --[REQUEST x16]--> Server --[TRAILERS x16]-->       one message back
 """
 
 from __future__ import annotations
@@ -80,5 +81,24 @@ def test_server_accepts_batched_requests(name: str, server: ServerHandle, zctx: 
         assert replies[10] == (StatusCode.OK, S(value="hello").SerializeToString())
         assert replies[11][0] == StatusCode.OK
         assert replies[12][0] == StatusCode.UNIMPLEMENTED
+    finally:
+        dealer.close(linger=0)
+
+
+def test_server_answers_a_batch_in_one_message(server: ServerHandle, zctx: zmq.Context[Any]) -> None:
+    """16 unary REQUESTs in one message: their 16 replies come back as one message too."""
+    dealer = zctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    try:
+        dealer.connect(server.endpoint)
+        flags = P.Flag.END | P.Flag.HAS_MESSAGE | P.Flag.INLINE
+        path = P.method_bytes(kit.UNARY.path)
+        dealer.send_multipart(
+            [P.encode_request(cid, flags, 5000, path) + S(value=str(cid)).SerializeToString() for cid in range(1, 17)]
+        )
+        assert dealer.poll(3000)
+        packets = kit.packets(dealer.recv_multipart())
+        assert [(h.call_id, h.status) for h, _, _ in packets] == [(cid, StatusCode.OK) for cid in range(1, 17)]
+        assert [S.FromString(m).value for _, m, _ in packets] == [str(cid) for cid in range(1, 17)]
     finally:
         dealer.close(linger=0)
