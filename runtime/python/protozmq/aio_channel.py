@@ -28,11 +28,11 @@ from typing import Any, Final, Literal, TypeVar, overload
 import zmq
 
 from . import protocol as P
-from ._client import CallInfo, ClientCore, Outcome, unary_response
+from ._client import CallInfo, ClientCore, Outcome, Outgoing, unary_response
 from ._aio import loop_is_idle, resume_ready
 from ._transport import socket_events
 from .errors import RpcError
-from .metadata import MetadataLike
+from .metadata import Metadata, MetadataLike
 from .method import MethodDescriptor
 from .status import StatusCode
 from .stream import AsyncBidiStream, AsyncResponseStream, _AsyncCall
@@ -49,6 +49,11 @@ _POLLIN: Final = int(zmq.POLLIN)  # plain ints: "&" on an IntFlag member costs ~
 _POLLOUT: Final = int(zmq.POLLOUT)
 _EVENTS: Final = zmq.EVENTS
 _MAX_U32: Final = P.MAX_U32
+_V: Final = P.PROTOCOL_VERSION
+_REQUEST: Final = P._REQUEST
+_F_INLINE: Final = P._F_INLINE
+_INLINE_MAX: Final = P.INLINE_MAX_BYTES
+_REQUEST_PACK: Final = P._REQUEST_HEAD.pack
 _get_running_loop: Final = asyncio._get_running_loop
 #: A batch is sent before the end of the loop iteration (see ``_start``) only from this many
 #: packets: smaller messages cost more in wake-ups of both processes than the overlap gains.
@@ -140,15 +145,26 @@ class AsyncChannel(ClientCore):
         call = self._start(method, _UNARY_FLAGS, data, timeout, metadata)
         items = call.items
         if not items:
-            # _next, inlined for the usual case: wait once for the single TRAILERS.
-            waiter = call.waiter = self._loop.create_future()  # type: ignore[union-attr]
+            # _next, inlined for the usual case: wait once for the single TRAILERS. A plain OK
+            # reply (no status message, metadata) comes as the waiter's result, the response's
+            # bytes (_AsyncCall.on_ok); anything else as items, and the result is None.
+            waiter: asyncio.Future[bytes | None] = self._loop.create_future()  # type: ignore[union-attr]
+            call.waiter = waiter
+            call.direct = True
             try:
-                await waiter
+                ok_payload = await waiter
             except asyncio.CancelledError:
                 self._abandon(call, StatusCode.CANCELLED, "cancelled by the client")
                 raise
             finally:
                 call.waiter = None
+                call.direct = False  # (later waits, in _next, take their items from the queue)
+            if ok_payload is not None:
+                try:
+                    reply = method.response_deserializer(ok_payload)
+                except Exception as e:
+                    raise RpcError(StatusCode.INTERNAL, f"response does not decode: {e}") from e
+                return (reply, CallInfo(_OK, "", call.headers or Metadata(), Metadata())) if with_call else reply
         item = items[0] if len(items) == 1 else None
         if type(item) is Outcome and item.code is _OK and item.payload is not None and not with_call:
             try:
@@ -292,7 +308,12 @@ class AsyncChannel(ClientCore):
         if not cid or cid in calls:
             cid = self._new_id()
         call = _AsyncCall(cid, method, oneway)
-        packet = self._request_packet(call, flags, timeout, metadata, data)
+        if timeout is None and metadata is None and data is not None and len(data) <= _INLINE_MAX:
+            # _request_packet for the usual call: one inline frame, header then request.
+            path = method.path_bytes
+            packet: Outgoing = (call, _REQUEST_PACK(_V, _REQUEST, flags | _F_INLINE, cid, 0, len(path)) + path + data, None)
+        else:
+            packet = self._request_packet(call, flags, timeout, metadata, data)
         if self._closing:
             raise RpcError(StatusCode.CANCELLED, "channel is closed")
         calls[cid] = call

@@ -112,7 +112,8 @@ def test_pipelined_calls_keep_their_own_outcomes(server: ServerHandle, zctx: zmq
     """64 tasks keep calls in flight on one AsyncChannel, the shape of the throughput benchmark.
 
     Requests leave in batches sent mid-iteration, replies arrive batched and resume their callers
-    in the reader callback; mixed in are errors, metadata, deadlines and cancelled callers. Each
+    in the reader callback; mixed in are plain OK replies (which hand the caller the response
+    directly), errors, metadata, deadlines and cancelled callers. Each
     call must get exactly its own outcome, and nothing may stay open afterwards.
     """
 
@@ -132,6 +133,14 @@ def test_pipelined_calls_keep_their_own_outcomes(server: ServerHandle, zctx: zmq
                             kit.UNARY, S(value=tag), metadata=[("x-tag", tag)], timeout=5, with_call=True
                         )
                         assert reply.value == tag and info.headers.get("x-tag") == tag
+                    elif kind in (1, 8):  # a plain OK reply (no metadata): the usual fast path
+                        n = w % 7 + i
+                        if kind == 1:
+                            assert (await ch.unary(kit.BIG, S(value=str(n)), timeout=5)).value == "x" * n
+                        else:
+                            reply, info = await ch.unary(kit.BIG, S(value=str(n)), with_call=True)
+                            assert reply.value == "x" * n and info.code is StatusCode.OK
+                            assert (len(info.headers), len(info.trailers)) == (0, 0)
                     elif kind == 7 and w % 8 == 0:  # a deadline that expires
                         with pytest.raises(RpcError) as err:
                             await ch.unary(kit.SLEEP, S(value="0.5"), timeout=0.02)
