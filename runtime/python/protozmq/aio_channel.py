@@ -21,7 +21,8 @@ costs one loop wake-up, like a blocking socket, and a batch of replies one as we
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Iterable
+import functools
+from collections.abc import AsyncIterable, Callable, Iterable
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar, overload
 
@@ -29,7 +30,7 @@ import zmq
 
 from . import protocol as P
 from ._client import CallInfo, ClientCore, Outcome, Outgoing, unary_response
-from ._aio import loop_is_idle, resume_ready
+from ._aio import resume_ready
 from ._transport import socket_events
 from .errors import RpcError
 from .metadata import Metadata, MetadataLike
@@ -58,6 +59,10 @@ _get_running_loop: Final = asyncio._get_running_loop
 #: A batch is sent before the end of the loop iteration (see ``_start``) only from this many
 #: packets: smaller messages cost more in wake-ups of both processes than the overlap gains.
 _SPLIT_MIN: Final = 8
+
+
+def _no_loop() -> asyncio.Future[Any]:
+    raise RuntimeError("AsyncChannel used before it attached to an event loop")  # pragma: no cover
 
 
 class AsyncChannel(ClientCore):
@@ -98,6 +103,10 @@ class AsyncChannel(ClientCore):
             connect_timeout=connect_timeout,
         )
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Set by _attach: the loop's ready queue (None when unknown, see _aio) and how to make a
+        # Future on it, both looked up once instead of once per call.
+        self._ready: Any = None
+        self._new_future: Callable[[], asyncio.Future[Any]] = _no_loop
         self._service_pending = False
         self._stall_timer: asyncio.TimerHandle | None = None
         # The reader callback, one bound method object: the loop's handle for it carries this
@@ -148,7 +157,7 @@ class AsyncChannel(ClientCore):
             # _next, inlined for the usual case: wait once for the single TRAILERS. A plain OK
             # reply (no status message, metadata) comes as the waiter's result, the response's
             # bytes (_AsyncCall.on_ok); anything else as items, and the result is None.
-            waiter: asyncio.Future[bytes | None] = self._loop.create_future()  # type: ignore[union-attr]
+            waiter: asyncio.Future[bytes | None] = self._new_future()
             call.waiter = waiter
             call.direct = True
             try:
@@ -321,7 +330,8 @@ class AsyncChannel(ClientCore):
             call.timer = loop.call_later(timeout, self._abandon, call, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
         outbox = self._outbox
         outbox.append(packet)
-        if self._service_pending or not loop_is_idle(loop):
+        ready = self._ready
+        if self._service_pending or ready is None or ready:  # not loop_is_idle(loop), inlined
             # Others run before a deferred flush: their packets join this one (batching). But
             # once the batch is as large as all the calls the server already has (and not tiny),
             # send it now: the server works on it while we build the next, instead of the two
@@ -343,7 +353,7 @@ class AsyncChannel(ClientCore):
     async def _next(self, call: _AsyncCall) -> bytes | Outcome:
         items = call.items
         while not items:
-            waiter = call.waiter = self._loop.create_future()  # type: ignore[union-attr]
+            waiter = call.waiter = self._new_future()
             try:
                 await waiter
             except asyncio.CancelledError:
@@ -402,6 +412,12 @@ class AsyncChannel(ClientCore):
             if self._closing:
                 raise RpcError(StatusCode.CANCELLED, "channel is closed")
             self._loop = loop
+            self._ready = getattr(loop, "_ready", None)
+            if type(loop).create_future is asyncio.BaseEventLoop.create_future:
+                # What BaseEventLoop.create_future does, without its Python-level call per Future.
+                self._new_future = functools.partial(asyncio.Future, loop=loop)
+            else:
+                self._new_future = loop.create_future
             loop.add_reader(self._sock.FD, self._reader)
             loop.add_reader(self._monitor.FD, self._on_monitor)
             loop.call_soon(self._on_monitor)  # events that arrived before we listened
@@ -429,8 +445,9 @@ class AsyncChannel(ClientCore):
         if self._closed:
             return
         loop: asyncio.AbstractEventLoop = self._loop  # type: ignore[assignment]
-        idle = loop_is_idle(loop)
-        if not idle and not readable and self._reader_due(loop):
+        ready = self._ready
+        idle = ready is not None and not ready  # loop_is_idle(loop), inlined
+        if not idle and not readable and self._reader_due():
             # The descriptor fired and our reader runs later in this iteration: leave the input
             # to it. Read here, the replies would wake their callers for the next iteration and
             # their requests be sent by yet another _service after them, for good: each batch
@@ -452,13 +469,13 @@ class AsyncChannel(ClientCore):
             if wait is not None and self._stall_timer is None:
                 self._stall_timer = loop.call_later(wait, self._on_stall_timer)
 
-    def _reader_due(self, loop: asyncio.AbstractEventLoop) -> bool:
+    def _reader_due(self) -> bool:
         """True if our reader callback is queued to run in this loop iteration.
 
         The loop appends the handles of ready descriptors after the callbacks queued before, so
         ours is among the last few; looking further is not worth it (False when unknown).
         """
-        ready = getattr(loop, "_ready", None)
+        ready = self._ready
         if ready is None:
             return False
         reader = self._reader

@@ -5,6 +5,7 @@
     100 tasks call in one loop iteration
     AsyncChannel --[x8]--[x8]--[x16]--[x32]--[x36]--> raw ROUTER   five messages, not 100
     64 tasks loop on one AsyncChannel --> Server              each call gets its own outcome
+    a loop with its own create_future                          the waiters are its futures
     raw DEALER  --[REQUEST a, REQUEST b, REQUEST Other]--> Server  three replies, one per call
     raw DEALER  --[REQUEST x16]--> Server --[TRAILERS x16]-->       one message back
 """
@@ -159,3 +160,28 @@ def test_pipelined_calls_keep_their_own_outcomes(server: ServerHandle, zctx: zmq
             assert not ch._calls
 
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_async_channel_uses_the_loops_own_create_future(server: ServerHandle, zctx: zmq.Context[Any]) -> None:
+    """A loop that overrides ``create_future`` (as other loop implementations may) gets its own
+    futures: the channel only builds ``asyncio.Future`` itself for the default loop's method."""
+
+    class CountingLoop(asyncio.SelectorEventLoop):
+        made = 0
+
+        def create_future(self) -> asyncio.Future[Any]:
+            CountingLoop.made += 1
+            return super().create_future()
+
+    async def main() -> None:
+        async with AsyncChannel(server.endpoint, context=zctx) as ch:
+            before = CountingLoop.made
+            assert (await ch.unary(kit.UNARY, S(value="a"), timeout=5)).value == "a"
+            assert (await ch.unary(kit.BIG, S(value="3"), timeout=5)).value == "xxx"
+            assert CountingLoop.made - before == 2  # one waiter per call, from the loop
+
+    loop = CountingLoop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(main(), 20))
+    finally:
+        loop.close()
