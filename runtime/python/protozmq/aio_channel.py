@@ -428,12 +428,12 @@ class AsyncChannel(ClientCore):
     def _kick(self) -> None:
         if not self._service_pending:
             self._service_pending = True
-            self._loop.call_soon(self._service)  # type: ignore[union-attr]
+            self._loop.call_soon(self._service, False, True)  # type: ignore[union-attr]
 
     def _on_readable(self) -> None:
         self._service(readable=True)
 
-    def _service(self, readable: bool = False) -> None:
+    def _service(self, readable: bool = False, kicked: bool = False) -> None:
         """Send what is queued, receive what arrived; runs on ZMQ_FD readiness and after _kick.
 
         Called by the loop itself, not from a task. If nothing else was due when it started,
@@ -447,11 +447,13 @@ class AsyncChannel(ClientCore):
         loop: asyncio.AbstractEventLoop = self._loop  # type: ignore[assignment]
         ready = self._ready
         idle = ready is not None and not ready  # loop_is_idle(loop), inlined
-        if not idle and not readable and self._reader_due():
-            # The descriptor fired and our reader runs later in this iteration: leave the input
-            # to it. Read here, the replies would wake their callers for the next iteration and
-            # their requests be sent by yet another _service after them, for good: each batch
-            # of replies would cost two or three loop iterations instead of one.
+        if kicked and not idle and self._reader_due():
+            # (A deferred _service.) The descriptor fired and our reader runs later in this
+            # iteration: leave the input to it. Read here, the replies would wake their callers
+            # for the next iteration and their requests be sent by yet another _service after
+            # them, for good: each batch of replies would cost two or three loop iterations
+            # instead of one. (Not for the monitor's _service: replies that arrived before a
+            # disconnect must be read before it fails the calls still open.)
             if self._outbox or self._stalled is not None:
                 self._flush()
             return
