@@ -205,6 +205,13 @@ const where = (r: Row): string => `${r.target.transport} ${bytesLabel(r.job.size
 
 const CLIENT: Record<Lang, string> = { ts: "TS", py: "Py" };
 
+/** The pairs with a Python side whose pipelined throughput is a target: client, pair, raw baseline. */
+const PY_PAIRS: ReadonlyArray<readonly [Lang, string, string]> = [
+  ["ts", "TS→Py", "raw zeromq.js→pyzmq"],
+  ["py", "Py→Py", "raw pyzmq echo"],
+  ["py", "Py→TS", "raw pyzmq→zeromq.js"],
+];
+
 /**
  * The targets, per mode, then the codec's. `langs`: the clients that ran (`--langs`); each target
  * names the clients its cases come from, and those that did not run are reported as not run.
@@ -228,6 +235,14 @@ export function targets(modes: ModeResult[], codec: CodecResult | undefined, lan
     add("unary p50 ≤ 1.15× raw zeromq.js echo (TS→TS)", m.mode, ["ts"], ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p50"), (v) => v <= 1.15)));
     add("unary p99 ≤ 1.3× raw zeromq.js echo (TS→TS)", m.mode, ["ts"], ts.flatMap((r) => check(where(r), vs(r, r.target.baseline, "p99"), (v) => v <= 1.3)));
     add("pipelined throughput ≥ 1.0× raw zeromq.js per call (TS→TS)", m.mode, ["ts"], cps(tput?.target.baseline, (v) => v >= 1.0, depths.filter((d) => d > 1)));
+    // The Python pairs, each against its own raw baseline of the same run (the same client and
+    // server languages, as the rows' `baseline` says), at every depth but N=1.
+    for (const [lang, pair, raw] of PY_PAIRS) {
+      const row = find(m, "throughput", CLIENT[lang], `protozmq ${pair}`)[0];
+      const ds = row !== undefined ? (row.job as Extract<Job, { kind: "throughput" }>).depths.filter((d) => d > 1) : [];
+      add(`pipelined throughput ≥ 1.0× ${raw} per call (${pair})`, m.mode, [lang],
+        row === undefined ? [] : ds.flatMap((d) => check(`N=${d}`, vs(row, row.target.baseline, "cps", `@${d}`), (v) => v >= 1.0)));
+    }
     const withGrpc = ts.filter((r) => r.target.grpc !== undefined);
     add("vs grpc-js: lower p50", m.mode, ["ts"], withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p50"), (v) => v < 1)));
     add("vs grpc-js: p99 ≤ 0.3×", m.mode, ["ts"], withGrpc.flatMap((r) => check(where(r), vs(r, r.target.grpc, "p99"), (v) => v <= 0.3)));

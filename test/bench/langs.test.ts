@@ -61,9 +61,11 @@ describe("bench targets with rows left out", () => {
     expect(got.map((t) => [t.target, t.checks.length, t.notRun])).toEqual([
       ["unary p50 ≤ 1.15× raw zeromq.js echo (TS→TS)", 1, undefined],
       ["unary p99 ≤ 1.3× raw zeromq.js echo (TS→TS)", 1, undefined],
+      ["pipelined throughput ≥ 1.0× raw pyzmq echo per call (Py→Py)", 0, "Py-client rows (--langs ts)"],
+      ["pipelined throughput ≥ 1.0× raw pyzmq→zeromq.js per call (Py→TS)", 0, "Py-client rows (--langs ts)"],
       ["TS⇄Python and Py⇄Py p50 ≤ 1.15× raw (same client and server languages)", 1, "Py-client rows (--langs ts)"],
     ]);
-    expect(targetsTable(got).rows[2]!.slice(2)).toEqual(["met (part not run)", "✓ TS→Py ipc 64 B 1.05×, not run: Py-client rows (--langs ts)"]);
+    expect(targetsTable(got).rows[4]!.slice(2)).toEqual(["met (part not run)", "✓ TS→Py ipc 64 B 1.05×, not run: Py-client rows (--langs ts)"]);
   });
 
   it("--langs py: every TS-client target and the TS codec targets are not run, never met or missed", () => {
@@ -71,12 +73,36 @@ describe("bench targets with rows left out", () => {
       ["unary p50 ≤ 1.15× raw zeromq.js echo (TS→TS)", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["unary p99 ≤ 1.3× raw zeromq.js echo (TS→TS)", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["pipelined throughput ≥ 1.0× raw zeromq.js per call (TS→TS)", "pinned", "not run", "not run: TS-client rows (--langs py)"],
+      ["pipelined throughput ≥ 1.0× raw zeromq.js→pyzmq per call (TS→Py)", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["vs grpc-js: lower p50", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["vs grpc-js: p99 ≤ 0.3×", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["vs grpc-js: throughput ≥ 4×", "pinned", "not run", "not run: TS-client rows (--langs py)"],
       ["TS⇄Python and Py⇄Py p50 ≤ 1.15× raw (same client and server languages)", "pinned", "missed (part not run)", "not run: TS-client rows (--langs py)"],
       ["codec ≥ 1.0× protobufjs static", "-", "not run", "not run: the TS codec (--langs py)"],
       ["codec ≥ 2× @bufbuild/protobuf", "-", "not run", "not run: the TS codec (--langs py)"],
+    ]);
+  });
+
+  it("tracks the Python pairs' pipelined throughput against their same-run raw baselines", () => {
+    const tput = (client: string, targets: Target[], cps: Record<string, number>): ModeResult["runs"][number] =>
+      run(
+        { kind: "throughput", client, group: `${client} throughput ipc 64`, size: 64, rounds: 1, depths: [1, 16, 64, 256], seconds: 1, targets },
+        Object.fromEntries(Object.entries(cps).map(([key, v]) => [key, [{ cps: v }]])),
+      );
+    const depths = (id: string, ...v: number[]): Record<string, number> =>
+      Object.fromEntries([1, 16, 64, 256].map((d, i) => [`${id}@${d}`, v[i]!]));
+    const tsTput = tput("TS", [T("raw→py"), T("protozmq TS→Py", { baseline: "raw→py" })], {
+      ...depths("raw→py", 10, 70, 100, 120), ...depths("protozmq TS→Py", 5, 63, 93, 130),
+    });
+    const pyTput = tput("Py", [T("raw"), T("protozmq Py→Py", { baseline: "raw" }), T("raw→ts"), T("protozmq Py→TS", { baseline: "raw→ts" })], {
+      ...depths("raw", 10, 75, 110, 120), ...depths("protozmq Py→Py", 8, 75, 120, 130),
+      ...depths("raw→ts", 10, 78, 134, 150), ...depths("protozmq Py→TS", 8, 61, 140, 150),
+    });
+    const table = targetsTable(targets([mode([selection, tsRun, pyRun, tsTput, pyTput])], undefined, ["ts", "py"]));
+    expect(table.rows.filter((r) => /\((TS→Py|Py→Py|Py→TS)\)$/.test(r[0]!)).map((r) => r.slice(0, 1).concat(r.slice(2)))).toEqual([
+      ["pipelined throughput ≥ 1.0× raw zeromq.js→pyzmq per call (TS→Py)", "1/3 met", "✗ N=16 0.90×, ✗ N=64 0.93×, ✓ N=256 1.08×"],
+      ["pipelined throughput ≥ 1.0× raw pyzmq echo per call (Py→Py)", "met", "✓ N=16 1.00×, ✓ N=64 1.09×, ✓ N=256 1.08×"],
+      ["pipelined throughput ≥ 1.0× raw pyzmq→zeromq.js per call (Py→TS)", "2/3 met", "✗ N=16 0.78×, ✓ N=64 1.04×, ✓ N=256 1.00×"],
     ]);
   });
 

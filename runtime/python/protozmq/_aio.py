@@ -9,7 +9,7 @@ one callback to the next. These helpers remove the hops that carry no work:
   task is only made, by adoption, if the coroutine suspends.
 - ``loop_is_idle``: nothing else is due in this iteration, so deferring a send for batching
   gains nothing.
-- ``resume_now``: the one task waiting for a reply continues in the reader callback that got it.
+- ``resume_ready``: the tasks waiting for replies continue in the reader callback that got them.
 
 They use the loop's ready queue (``BaseEventLoop._ready``) and ``asyncio.tasks._enter_task`` /
 ``_leave_task``, internals that have been stable since Python 3.7 (3.12 builds its eager tasks
@@ -24,7 +24,7 @@ import contextvars
 from collections.abc import Coroutine, Generator
 from typing import Any, Final
 
-__all__ = ["EagerRunner", "loop_is_idle", "resume_now", "step_now"]
+__all__ = ["EagerRunner", "loop_is_idle", "resume_ready", "step_now"]
 
 _enter_task: Final = getattr(asyncio.tasks, "_enter_task", None)
 _leave_task: Final = getattr(asyncio.tasks, "_leave_task", None)
@@ -60,23 +60,33 @@ def loop_is_idle(loop: asyncio.AbstractEventLoop) -> bool:
     return ready is not None and not ready
 
 
-def resume_now(loop: asyncio.AbstractEventLoop) -> None:
-    """If the only thing due is a task's wake-up (its awaited future just completed), run it now.
+def resume_ready(loop: asyncio.AbstractEventLoop) -> int:
+    """Run now the task wake-ups at the head of the ready queue (their awaited futures just
+    completed); return how many ran.
 
-    Called by a reader callback after it finished with its socket: the caller that waited for a
-    reply continues in this iteration instead of the next one. The step is the task's own
-    scheduled wake-up, so it runs as that task; only done when nothing else is waiting to run,
-    so no other callback is overtaken. The callback must have found the loop idle when it started
-    (``loop_is_idle``): the loop counts this iteration's callbacks up front and takes exactly
-    that many off the queue, so only one scheduled since then may be taken here.
+    Called by a reader callback after it finished with its socket: the callers that waited for
+    replies continue in this iteration instead of the next one, a lone caller's round trip costs
+    one loop wake-up, and a batch of replies (one ZeroMQ message completing many calls) one as
+    well, not one for the replies and another for the callers. Each step is the task's own
+    scheduled wake-up, so it runs as that task. The callback must have found the loop idle when
+    it started (``loop_is_idle``): then everything queued now was queued by it, and the loop,
+    which counts an iteration's callbacks up front and takes exactly that many off the queue,
+    takes none of these. They run in the order they were queued; the first handle that is not
+    a task's wake-up, and anything the steps queue themselves, stays for the next iteration, so
+    no other callback is overtaken.
     """
     ready = getattr(loop, "_ready", None)
-    if ready is None or len(ready) != 1 or asyncio.current_task(loop) is not None:
-        return
-    handle = ready[0]
-    if isinstance(getattr(handle._callback, "__self__", None), asyncio.Task) and not handle._cancelled:
-        ready.pop()
-        handle._run()
+    if not ready or asyncio.current_task(loop) is not None:
+        return 0
+    n = 0
+    for _ in range(len(ready)):  # those queued before we started, not what the steps queue
+        handle = ready[0]
+        if handle._cancelled or not isinstance(getattr(handle._callback, "__self__", None), asyncio.Task):
+            break
+        ready.popleft()
+        handle._run()  # (a step's exceptions end up in its task, never here)
+        n += 1
+    return n
 
 
 class EagerRunner:

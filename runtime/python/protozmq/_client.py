@@ -144,6 +144,10 @@ class ClientCall:
     def on_finish(self, final: Outcome) -> None:
         raise NotImplementedError
 
+    def on_ok(self, payload: bytes) -> None:
+        """The call ended OK with ``payload`` as its response and nothing else (the usual reply)."""
+        self.on_finish(Outcome(_OK, "", None, self.headers, None, payload))
+
 
 #: A packet in the outbox: (call, header frame, payload frame); payload ``None`` = an inline
 #: packet, the header frame holds it all.
@@ -439,7 +443,7 @@ class ClientCore:
                     # have, for its deadline or a cancel).
                     if calls.pop(cid, None) is not None:
                         call.finished = True
-                        call.on_finish(Outcome(_OK, "", None, call.headers, None, msg))
+                        call.on_ok(msg)
                     return
         # Framing first: a short header or a missing payload frame anywhere drops the whole
         # message (PZMQ/1 10). (One inline packet, the usual: nothing to check.)
@@ -481,7 +485,7 @@ class ClientCore:
                     # thread may just have, for its deadline or a cancel).
                     if calls.pop(cid, None) is not None:
                         call.finished = True
-                        call.on_finish(Outcome(_OK, "", None, call.headers, None, payload))
+                        call.on_ok(payload)
                 else:
                     self._finish(call, status_from_code(status), "", None, call.headers, None, payload)
                 continue

@@ -450,8 +450,10 @@ class SyncServerCore(WorkerPoolCore):
                         self._running_inline = None  # and no take-over from here on
                 if mine:
                     if self._outbox or self._retry or self._draining or payload is not None:
-                        self._flush()  # keep this client's packets in order
-                        self._send_frames([ctx._peer, header] if payload is None else [ctx._peer, header, payload])
+                        # Behind the replies queued for the earlier packets of its message: it
+                        # joins them, in order, and the client gets one message, not two.
+                        self._outbox.append((ctx._peer, header, payload))
+                        self._flush()
                         return
                     sock = self._sock
                     try:  # send_frames for an inline packet, unrolled

@@ -62,8 +62,9 @@ class _SyncCall(ClientCall):
 
 
 class _AsyncCall(ClientCall):
-    # Messages (bytes) and finally the Outcome, in order; the reader parks on `waiter`.
-    __slots__ = ("items", "waiter", "timer")
+    # Messages (bytes) and finally the Outcome, in order; the reader parks on `waiter`. With
+    # `direct` (AsyncChannel.unary waits), a plain OK reply's response is the waiter's result.
+    __slots__ = ("items", "waiter", "timer", "direct")
 
     def __init__(self, call_id: int, method: MethodDescriptor[Any, Any], oneway: bool = False) -> None:
         # ClientCall.__init__, inlined (see _SyncCall).
@@ -74,14 +75,30 @@ class _AsyncCall(ClientCall):
         self.oneway = oneway
         self.headers: Metadata | None = None
         self.items: collections.deque[bytes | Outcome] = collections.deque()
-        self.waiter: asyncio.Future[None] | None = None
+        self.waiter: asyncio.Future[bytes | None] | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.direct = False
 
     def on_message(self, payload: bytes) -> None:
         self.items.append(payload)
         w = self.waiter
         if w is not None and not w.done():
             w.set_result(None)
+
+    def on_ok(self, payload: bytes) -> None:
+        # A unary caller waiting gets the response as its waiter's result: no Outcome to build
+        # and take apart, once per pipelined call.
+        if self.timer is not None:
+            self.timer.cancel()
+        w = self.waiter
+        if w is not None and not w.done():
+            if self.direct:
+                w.set_result(payload)
+                return
+            self.items.append(Outcome(_OK, "", None, self.headers, None, payload))
+            w.set_result(None)
+            return
+        self.items.append(Outcome(_OK, "", None, self.headers, None, payload))
 
     def on_finish(self, final: Outcome) -> None:
         if self.timer is not None:
