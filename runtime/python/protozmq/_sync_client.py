@@ -44,7 +44,8 @@ from typing import Any, Final
 import zmq
 
 from . import protocol as P
-from ._client import DISCONNECTED, ClientCall, ClientCore, Outcome
+from ._call import ClientCall, Outcome
+from ._client import DISCONNECTED, ClientCore
 from ._transport import NOBLOCK, Poll, Waker, ceil_ms, recv_frames
 from .method import MethodDescriptor
 from .status import StatusCode

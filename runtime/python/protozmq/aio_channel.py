@@ -29,7 +29,8 @@ from typing import Any, Final, Literal, TypeVar, overload
 import zmq
 
 from . import protocol as P
-from ._client import CallInfo, ClientCore, Outcome, Outgoing, unary_response
+from ._call import CallInfo, Outcome, Outgoing, unary_response
+from ._client import ClientCore
 from ._aio import resume_ready
 from ._transport import socket_events
 from .errors import RpcError

@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TypeVar, overload
 import zmq
 
 from . import protocol as P
-from ._client import CallInfo, Outcome, deadline_of, unary_response
+from ._call import CallInfo, Outcome, deadline_of, unary_response
 from ._sync_client import SyncClientCore
 from .aio_channel import AsyncChannel
 from .errors import RpcError

@@ -1,9 +1,12 @@
-"""PZMQ/1 constants and the packet header codec (docs/PROTOCOL.md sections 3 to 5 and 10).
+"""PZMQ/1: its constants, the packet header's types, the framing checks and (from
+``_packet_encode`` and ``_packet_decode``, re-exported here) the header codec (docs/PROTOCOL.md
+sections 3 to 5 and 10).
 
 Every protocol number is defined here once (metadata key rules live in ``metadata.py`` and are
-re-exported); ``runtime/ts/src/protocol.ts`` mirrors this module name for name. The encoders and
-decoders run on every packet, so they use precompiled ``struct.Struct``s and build each header
-with one ``pack`` plus a concatenation.
+re-exported); ``runtime/ts/src/protocol.ts`` with ``packet-encode.ts`` and ``packet-decode.ts``
+mirrors these modules name for name. The encoders and decoders run on every packet, so they use
+the precompiled ``struct.Struct``s below and build each header with one ``pack`` plus a
+concatenation.
 
 ::
 
@@ -36,7 +39,6 @@ from .metadata import (
     MAX_METADATA_KEY_BYTES,
     RESERVED_METADATA_PREFIX,
     Metadata,
-    MetadataValue,
 )
 
 __all__ = [
@@ -210,35 +212,6 @@ _INLINE_MAX: Final = INLINE_MAX_BYTES
 _KEY_BYTES: Final = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyz-_.")
 
 
-
-def _bare_ok_reply_id(frame: bytes, inline: bool) -> int:
-    """The call id when ``frame`` is the usual unary reply, else -1: a TRAILERS OK with the
-    response (END | HAS_MESSAGE) and no status message, details or metadata, read with one unpack.
-
-    ``inline``: the message is the rest of ``frame`` (flags END | HAS_MESSAGE | INLINE, the
-    response from ``frame[_BARE_SIZE:]``); else ``frame`` is a two-frame header, exactly
-    ``_BARE_SIZE`` bytes, and the response is the next frame. The clients' hot path
-    (``_client.py``, ``_sync_client.py``); anything else goes through :func:`decode_header`.
-
-    Example::
-
-        cid = _bare_ok_reply_id(frames[0], True)
-        if cid == call.call_id:
-            response = frames[0][_BARE_SIZE:]
-    """
-    if inline:
-        if len(frame) < _BARE_SIZE:
-            return -1
-        want = _F_END_MSG_INLINE
-    elif len(frame) != _BARE_SIZE:
-        return -1
-    else:
-        want = _F_END_MSG
-    version, kind, flags, cid, status, mlen, dlen = _BARE_UNPACK(frame, 0)
-    if version == PROTOCOL_VERSION and kind == _TRAILERS and flags == want and not (status or mlen or dlen):
-        return cid  # type: ignore[no-any-return]
-    return -1
-
 class ProtocolError(Exception):
     """A received message or packet that breaks PZMQ/1. Raised by the decoders here.
 
@@ -330,247 +303,6 @@ class PacketHeader:
         return f"PacketHeader({fields})"
 
 
-# ---------------------------------------------------------------------------------------------
-# Encoding
-
-# Method names are few and sent on every REQUEST: keep their UTF-8 bytes. Bounded so that a
-# client calling arbitrary method names cannot grow it without limit.
-_method_cache: dict[str, bytes] = {}
-_METHOD_CACHE_LIMIT: Final = 4096
-
-
-def method_bytes(method: str) -> bytes:
-    """UTF-8 bytes of a method name, cached. Raises ``ValueError`` over ``MAX_METHOD_BYTES``.
-
-    Example::
-
-        method_bytes("game.Analysis/Evaluate")  # b"game.Analysis/Evaluate"
-    """
-    b = _method_cache.get(method)
-    if b is None:
-        b = method.encode("utf-8")
-        if len(b) > MAX_METHOD_BYTES:
-            raise ValueError(f"method name longer than {MAX_METHOD_BYTES} bytes")
-        if len(_method_cache) >= _METHOD_CACHE_LIMIT:
-            _method_cache.clear()
-        _method_cache[method] = b
-    return b
-
-
-def _encode_metadata(md: Metadata | None) -> bytes:
-    if md is None or not md:
-        return _EMPTY_BLOCK
-    if len(md) > MAX_METADATA_ENTRIES:
-        raise ValueError(f"more than {MAX_METADATA_ENTRIES} metadata entries")
-    parts = [_U16.pack(len(md))]
-    for key, value in md:
-        kb = key.encode("ascii")  # validated by Metadata
-        vb = value if isinstance(value, bytes) else value.encode("utf-8")
-        parts.append(_ENTRY_HEAD.pack(len(kb)))
-        parts.append(kb)
-        parts.append(_U32.pack(len(vb)))
-        parts.append(vb)
-    return b"".join(parts)
-
-
-def encode_request(
-    call_id: int, flags: int, timeout_ms: int, method: bytes, metadata: Metadata | None = None
-) -> bytes:
-    """Encode a REQUEST header. ``metadata`` (request headers) is written, and METADATA set, when given.
-
-    ``timeout_ms`` is the remaining time to the deadline, 0 for none (clamped to u32).
-
-    Example::
-
-        header = encode_request(7, Flag.HAS_MESSAGE | Flag.END, 250, method_bytes("game.Analysis/Evaluate"))
-    """
-    if timeout_ms > MAX_U32:
-        timeout_ms = MAX_U32
-    elif timeout_ms < 0:
-        timeout_ms = 0
-    head = _REQUEST_HEAD.pack(PROTOCOL_VERSION, _REQUEST, flags | (_F_METADATA if metadata is not None else 0),
-                              call_id, timeout_ms, len(method))
-    if metadata is None and not flags & _F_METADATA:
-        return head + method
-    return head + method + _encode_metadata(metadata)
-
-
-def encode_trailers(
-    call_id: int,
-    flags: int,
-    status: int,
-    message: str,
-    details: bytes | None = None,
-    headers: Metadata | None = None,
-    trailers: Metadata | None = None,
-) -> bytes:
-    """Encode a TRAILERS header. ``headers``/``trailers`` are written (setting HEADERS/METADATA) when given.
-
-    Example::
-
-        header = encode_trailers(7, Flag.HAS_MESSAGE | Flag.END, StatusCode.OK, "")
-    """
-    if headers is None and trailers is None and not message and not details:
-        # The common reply (a unary OK, or a bare status): one pack, no concatenation.
-        return _TRAILERS_BARE.pack(PROTOCOL_VERSION, _TRAILERS, flags, call_id, status, 0, 0)
-    if headers is not None:
-        flags |= _F_HEADERS
-    if trailers is not None:
-        flags |= _F_METADATA
-    mb = message.encode("utf-8") if message else b""
-    db = details or b""
-    out = _TRAILERS_HEAD.pack(PROTOCOL_VERSION, _TRAILERS, flags, call_id, status, len(mb)) + mb + _U32.pack(len(db)) + db
-    if flags & _F_HEADERS:
-        out += _encode_metadata(headers)
-    if flags & _F_METADATA:
-        out += _encode_metadata(trailers)
-    return out
-
-
-def encode_simple(kind: int, flags: int, call_id: int, headers: Metadata | None = None) -> bytes:
-    """Encode a MESSAGE, CANCEL or EVENT header; for MESSAGE, ``headers`` are written (HEADERS set) when given.
-
-    Example::
-
-        cancel = encode_simple(Kind.CANCEL, 0, 7)  # b"\\x01\\x04\\x00\\x00\\x07\\x00\\x00\\x00"
-    """
-    if headers is not None:
-        flags |= _F_HEADERS
-    fixed = _FIXED.pack(PROTOCOL_VERSION, kind, flags, call_id)
-    if kind == _MESSAGE and flags & _F_HEADERS:
-        return fixed + _encode_metadata(headers)
-    return fixed
-
-
-def encode_header(h: PacketHeader) -> bytes:
-    """Encode any packet header from its plain fields.
-
-    The flags are taken as given (plus METADATA/HEADERS when the corresponding block is present);
-    a block whose flag is set but whose value is ``None`` is written empty. Raises ``ValueError``
-    for unknown flag bits or kinds.
-
-    Example::
-
-        encode_header(PacketHeader(Kind.CANCEL, 0, 7)).hex()  # "0104000007000000"
-    """
-    if h.flags & ~KNOWN_FLAGS:
-        raise ValueError(f"unknown flag bits 0x{h.flags:x}")
-    if h.kind == _REQUEST:
-        return encode_request(h.call_id, h.flags, h.timeout_ms, method_bytes(h.method), h.metadata)
-    if h.kind == _TRAILERS:
-        return encode_trailers(h.call_id, h.flags, h.status, h.status_message, h.details, h.headers, h.metadata)
-    if h.kind == _MESSAGE:
-        return encode_simple(h.kind, h.flags, h.call_id, h.headers)
-    if h.kind in (_CANCEL, _EVENT):
-        return encode_simple(h.kind, h.flags, h.call_id)
-    raise ValueError(f"unknown packet kind {h.kind}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Decoding
-
-
-def _truncated(call_id: int) -> ProtocolError:
-    return ProtocolError("TRUNCATED_BODY", "truncated packet body", call_id)
-
-
-def _read_metadata(buf: bytes, off: int, call_id: int) -> tuple[Metadata, int]:
-    end = len(buf)
-    if off + 2 > end:
-        raise _truncated(call_id)
-    (count,) = _U16.unpack_from(buf, off)
-    off += 2
-    entries: list[tuple[str, MetadataValue]] = []
-    for _ in range(count):
-        if off + 2 > end:
-            raise _truncated(call_id)
-        (klen,) = _U16.unpack_from(buf, off)
-        off += 2
-        if off + klen + 4 > end:
-            raise _truncated(call_id)
-        kb = buf[off : off + klen]
-        if klen == 0 or klen > MAX_METADATA_KEY_BYTES or not _KEY_BYTES.issuperset(kb):
-            raise ProtocolError("BAD_METADATA", "invalid metadata key", call_id)
-        key = kb.decode("ascii")
-        off += klen
-        (vlen,) = _U32.unpack_from(buf, off)
-        off += 4
-        if vlen > end - off:
-            raise _truncated(call_id)
-        vb = buf[off : off + vlen]
-        # Text values decode leniently (U+FFFD for bad bytes), as Node's Buffer.toString does,
-        # so both runtimes read the same text from the same bytes.
-        entries.append((key, vb if key.endswith(BINARY_METADATA_SUFFIX) else vb.decode("utf-8", "replace")))
-        off += vlen
-    return Metadata._from_wire(entries), off
-
-
-def decode_header(frame: bytes) -> PacketHeader:
-    """Decode one header frame (a two-frame packet's first frame, or an inline packet).
-
-    Raises ``ProtocolError`` for a short header, another version, an unknown kind, a body shorter
-    than its fields claim, or an invalid metadata key. Bytes after the body are ignored (room for
-    compatible extensions), as are unknown flag bits (they are kept in ``flags``); with INLINE and
-    HAS_MESSAGE they are the message, ``frame[h.size:]``.
-
-    Example::
-
-        h = decode_header(bytes.fromhex("0104000007000000"))
-        (h.kind, h.call_id)  # (4, 7): a CANCEL for call 7
-        frame = bytes.fromhex("01022200070000000a0568656c6c6f")  # an inline MESSAGE
-        frame[decode_header(frame).size:]  # b"\n\x05hello"
-    """
-    n = len(frame)
-    if n < HEADER_SIZE:
-        raise ProtocolError("SHORT_HEADER", f"header of {n} bytes, at least 8 expected")
-    version, kind, flags, call_id = _FIXED.unpack_from(frame, 0)
-    if version != PROTOCOL_VERSION:
-        raise ProtocolError("BAD_VERSION", f"unsupported protocol version {version}", call_id)
-    h = PacketHeader(kind, flags, call_id)
-    if kind == _REQUEST:
-        if n < 14:
-            raise _truncated(call_id)
-        _, _, _, _, h.timeout_ms, mlen = _REQUEST_HEAD.unpack_from(frame, 0)
-        if 14 + mlen > n:
-            raise _truncated(call_id)
-        h.method = frame[14 : 14 + mlen].decode("utf-8", "replace")
-        if flags & _F_METADATA:
-            h.metadata, h.size = _read_metadata(frame, 14 + mlen, call_id)
-        else:
-            h.size = 14 + mlen
-        return h
-    if kind == _TRAILERS:
-        if n < 14:
-            raise _truncated(call_id)
-        _, _, _, _, h.status, mlen = _TRAILERS_HEAD.unpack_from(frame, 0)
-        off = 14
-        if mlen > n - off - 4:
-            raise _truncated(call_id)
-        if mlen:
-            h.status_message = frame[off : off + mlen].decode("utf-8", "replace")
-        off += mlen
-        (dlen,) = _U32.unpack_from(frame, off)
-        off += 4
-        if dlen > n - off:
-            raise _truncated(call_id)
-        if dlen:
-            h.details = bytes(frame[off : off + dlen])
-        off += dlen
-        if flags & _F_HEADERS:
-            h.headers, off = _read_metadata(frame, off, call_id)
-        if flags & _F_METADATA:
-            h.metadata, off = _read_metadata(frame, off, call_id)
-        h.size = off
-        return h
-    if kind == _MESSAGE:
-        if flags & _F_HEADERS:
-            h.headers, h.size = _read_metadata(frame, HEADER_SIZE, call_id)
-        return h
-    if kind == _CANCEL or kind == _EVENT:
-        return h
-    raise ProtocolError("UNKNOWN_KIND", f"unknown packet kind {kind}", call_id)
-
-
 def check_framing(frames: Sequence[bytes], start: int = 0) -> ProtocolErrorReason | None:
     """Check the framing of a whole received message before any packet is acted on.
 
@@ -600,23 +332,6 @@ def check_framing(frames: Sequence[bytes], start: int = 0) -> ProtocolErrorReaso
     return "MISSING_PAYLOAD" if i > n else None
 
 
-def encode_packet(h: PacketHeader, message: bytes | None) -> list[bytes]:
-    """The frames of one packet: ``[header + message]`` when ``h.flags`` has INLINE, else
-    ``[header, message]`` (an empty payload frame when ``message`` is ``None``).
-
-    For codec tests and tools; the runtime's senders build the same frames on their hot paths.
-
-    Example::
-
-        encode_packet(PacketHeader(Kind.MESSAGE, Flag.HAS_MESSAGE | Flag.INLINE, 7), b"hi")
-        # [b"\x01\x02\x22\x00\x07\x00\x00\x00hi"]
-    """
-    header = encode_header(h)
-    if h.flags & _F_INLINE:
-        return [header + message if message else header]
-    return [header, EMPTY_FRAME if message is None else message]
-
-
 def has_message(flags: int) -> bool:
     """True if the flags say the packet carries a message (its payload frame, or after an inline body).
 
@@ -625,3 +340,18 @@ def has_message(flags: int) -> bool:
         payload = frames[1] if has_message(header.flags) else None
     """
     return bool(flags & 0x0002)
+
+
+# The codec lives in modules of its own and is re-exported here, the module the runtime and users
+# import the protocol from. Imported last: those modules read the names above as they load, and
+# any import of them goes through this module first (the package imports it before them).
+from ._packet_decode import _bare_ok_reply_id as _bare_ok_reply_id  # noqa: E402
+from ._packet_decode import decode_header  # noqa: E402
+from ._packet_encode import (  # noqa: E402
+    encode_header,
+    encode_packet,
+    encode_request,
+    encode_simple,
+    encode_trailers,
+    method_bytes,
+)

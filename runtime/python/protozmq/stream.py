@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from . import protocol as P
-from ._client import ClientCall, Outcome
+from ._call import ClientCall, Outcome
 from .errors import RpcError
 from .metadata import Metadata
 from .method import MethodDescriptor

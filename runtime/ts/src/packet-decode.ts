@@ -1,8 +1,8 @@
 /**
  * PZMQ/1 header decoding (docs/PROTOCOL.md sections 3 to 5 and 10): {@link decodeHeader} and
  * {@link decodeHeaderInto}, which throw {@link ProtocolError} for a malformed header. The numbers
- * they read are defined in protocol.ts; the Python twins are in
- * `runtime/python/protozmq/protocol.py`, under the same names in snake_case.
+ * they read are defined in protocol.ts; `runtime/python/protozmq/_packet_decode.py` is the
+ * Python twin (re-exported by its `protocol`).
  */
 // Imported rather than read from the global: see protocol.ts.
 import { Buffer } from "buffer";

@@ -1,7 +1,7 @@
 /**
  * PZMQ/1 packet encoders (docs/PROTOCOL.md sections 3 to 5): one header frame per packet, or the
- * whole packet in one frame when INLINE. The numbers they write are defined in protocol.ts; the
- * Python twins are in `runtime/python/protozmq/protocol.py`, under the same names in snake_case.
+ * whole packet in one frame when INLINE. The numbers they write are defined in protocol.ts;
+ * `runtime/python/protozmq/_packet_encode.py` is the Python twin (re-exported by its `protocol`).
  *
  * On the hot path of every call: they write `Buffer`s carved from shared slabs, byte by byte.
  */

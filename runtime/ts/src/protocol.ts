@@ -3,10 +3,12 @@
  * sections 3 to 5 and 10). The header codec is in packet-encode.ts and packet-decode.ts, which
  * import this module (and never the other way round).
  *
- * Every protocol number is defined here once; `runtime/python/protozmq/protocol.py` mirrors this
- * module and the two codec modules name for name. The encoders and decoders are on the hot path of
- * every call, so they work directly on `Buffer` (little-endian reads and writes, no `DataView` per
- * packet, no intermediate arrays), and the decoded header is one object of a fixed shape.
+ * Every protocol number is defined here once; `runtime/python/protozmq/protocol.py`,
+ * `_packet_encode.py` and `_packet_decode.py` mirror this module and the two codec modules name for
+ * name (Python's `protocol` also re-exports the codec: there, unlike in ESM, the cycle is safe).
+ * The encoders and decoders are on the hot path of every call, so they work directly on `Buffer`
+ * (little-endian reads and writes, no `DataView` per packet, no intermediate arrays), and the
+ * decoded header is one object of a fixed shape.
  *
  * ```
  * offset  size  field
