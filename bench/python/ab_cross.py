@@ -25,12 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 from typing import Any
+
+from ab_versions import stop_servers
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(BENCH)
@@ -131,15 +132,7 @@ def main() -> None:
                         got[v][d].append((runs[f"pz@{d}"][0]["cps"], runs[f"raw@{d}"][0]["cps"]))
                 print(f"round {r + 1} done", flush=True)
     finally:
-        for proc in servers:
-            assert proc.stdin is not None
-            proc.stdin.close()
-        for proc in servers:
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_servers(servers, tmp)
     print(f"{args.pair}: median of {args.rounds} rounds (ipc, 64 B, {args.seconds} s per row, depth and round):")
     for v in trees:
         for d in args.depths:

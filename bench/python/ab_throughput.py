@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ab_versions import cpu_seconds, serve  # noqa: E402
+from ab_versions import cpu_seconds, serve, stop_servers  # noqa: E402
 
 HERE = os.path.abspath(__file__)
 
@@ -185,15 +184,7 @@ def run(args: argparse.Namespace) -> None:
                     f"N={d} {x[f'pz_{d}_rate'] / 1e3:5.1f}k/{x[f'raw_{d}_rate'] / 1e3:5.1f}k "
                     f"({x[f'pz_{d}_rate'] / x[f'raw_{d}_rate']:.2f}x)" for d in args.depths), flush=True)
     finally:
-        for proc, _, _ in servers.values():
-            assert proc.stdin is not None
-            proc.stdin.close()
-        for proc, _, _ in servers.values():
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_servers([proc for proc, _, _ in servers.values()], tmp)
     print(f"median of {args.rounds} rounds (ipc, {args.size} B, {args.blocks} x {args.seconds} s per row, depth and round):")
     for row, xs in results.items():
         for d in args.depths:

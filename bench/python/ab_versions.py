@@ -88,6 +88,20 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return total / 1e9, py / 1e9
 
 
+def stop_servers(procs: list[subprocess.Popen[str]], tmp: str) -> None:
+    """Stop the server processes (closing a server's stdin tells it to exit; one that has not
+    within 5 s is killed) and remove the run's temporary folder."""
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.close()
+    for proc in procs:
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def client(args: argparse.Namespace) -> None:
     import zmq
     from google.protobuf.wrappers_pb2 import BytesValue
@@ -226,15 +240,7 @@ def run(args: argparse.Namespace) -> None:
                       f"{x['pz_client_cpu'] * 1e6:5.1f} µs, server {x['raw_server_cpu'] * 1e6:5.1f} -> "
                       f"{x['pz_server_cpu'] * 1e6:5.1f} µs (raw -> protozmq)", flush=True)
     finally:
-        for proc, _, _ in servers.values():
-            assert proc.stdin is not None
-            proc.stdin.close()
-        for proc, _, _ in servers.values():
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_servers([proc for proc, _, _ in servers.values()], tmp)
     print(f"median of {args.rounds} rounds ({args.transport}, {args.size} B, {args.calls} calls per row and round):")
     for version, xs in results.items():
         def med(key: str) -> float:

@@ -236,50 +236,56 @@ describe("generate, --check and orphans", () => {
   test("--watch regenerates after a schema changes, and stops on abort", async () => {
     const dir = tmpdir();
     writeFiles(dir, SMALL);
-    const controller = new AbortController();
-    let out = "";
-    const prev = process.cwd();
-    process.chdir(dir);
-    const done = runCli(["generate", "proto", "-I", "proto", "--py-out", "gen"], { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`) });
-    await done;
-    const watching = runCli(["generate", "proto", "-I", "proto", "--py-out", "gen", "--watch"],
-      { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`) }, { signal: controller.signal });
+    expect((await cli(["generate", "proto", "-I", "proto", "--py-out", "gen"], { cwd: dir })).code).toBe(0);
+    const w = watchIn(dir, ["generate", "proto", "-I", "proto", "--py-out", "gen"]);
     try {
-      await waitFor(() => out.includes("watching"), 5000);
+      await waitFor(() => w.output().includes("watching"), 5000);
       fs.writeFileSync(path.join(dir, "proto/b/b.proto"), 'syntax = "proto3";\npackage b;\nmessage B { string s = 1; int32 added = 2; }\n');
       await waitFor(() => fs.readFileSync(path.join(dir, "gen/b/b_pb2.pyi"), "utf8").includes("added"), 10000);
-      expect(out).toContain("change detected, regenerating");
+      expect(w.output()).toContain("change detected, regenerating");
     } finally {
-      controller.abort();
-      process.chdir(prev); // the watcher resolves paths against the working directory it started in
+      expect(await w.stop()).toBe(0);
     }
-    expect(await watching).toBe(0);
   });
 
   test("--watch with --ts-out type-checks only the changed module and its importers after the first pass", async () => {
     const dir = tmpdir();
     writeFiles(dir, SMALL);
-    const controller = new AbortController();
-    let out = "";
-    const prev = process.cwd();
-    process.chdir(dir);
-    const watching = runCli(["generate", "proto", "-I", "proto", "--ts-out", "gen", "--watch"],
-      { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`) }, { signal: controller.signal });
+    const w = watchIn(dir, ["generate", "proto", "-I", "proto", "--ts-out", "gen"]);
     try {
-      await waitFor(() => out.includes("watching"), 20000);
-      expect(out).toContain("protozmq: 2 files (2 written, 0 removed, 2 TS modules type-checked)");
+      await waitFor(() => w.output().includes("watching"), 20000);
+      expect(w.output()).toContain("protozmq: 2 files (2 written, 0 removed, 2 TS modules type-checked)");
       // b.proto changes: b.ts and a.ts (which imports it) are checked again.
       fs.writeFileSync(path.join(dir, "proto/b/b.proto"), 'syntax = "proto3";\npackage b;\nmessage B { string s = 1; int32 added = 2; }\n');
-      await waitFor(() => out.includes("1 written"), 20000);
+      await waitFor(() => w.output().includes("1 written"), 20000);
       expect(fs.readFileSync(path.join(dir, "gen/b/b.ts"), "utf8")).toContain("added");
-      expect(out).toContain("protozmq: 2 files (1 written, 0 removed, 2 TS modules type-checked)");
+      expect(w.output()).toContain("protozmq: 2 files (1 written, 0 removed, 2 TS modules type-checked)");
     } finally {
-      controller.abort();
-      process.chdir(prev);
+      expect(await w.stop()).toBe(0);
     }
-    expect(await watching).toBe(0);
   }, 60_000);
 });
+
+/**
+ * Runs `argv` with `--watch` in `dir`, capturing its output. `stop()` aborts it, restores the
+ * working directory (the watcher resolves paths against the one it started in) and resolves to
+ * the exit code.
+ */
+function watchIn(dir: string, argv: string[]): { output: () => string; stop: () => Promise<number> } {
+  const controller = new AbortController();
+  let out = "";
+  const prev = process.cwd();
+  process.chdir(dir);
+  const watching = runCli([...argv, "--watch"], { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`) }, { signal: controller.signal });
+  return {
+    output: () => out,
+    stop: () => {
+      controller.abort();
+      process.chdir(prev);
+      return watching;
+    },
+  };
+}
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
