@@ -10,7 +10,6 @@ import { DeadlineQueue } from "./deadlines.js";
 import { RpcError } from "./errors.js";
 import { Metadata } from "./metadata.js";
 import { Flag, Kind, MAX_TIMER_MS } from "./protocol.js";
-import { encodeSimple } from "./packet-encode.js";
 import * as packetEncode from "./packet-encode.js";
 import type { ServerStreamingHandler, UnaryHandler } from "./server.js";
 import { CallOwner, Peer, ServerCall } from "./server-call.js";
@@ -23,7 +22,7 @@ const F_END = Flag.END;
 const F_HAS_MESSAGE = Flag.HAS_MESSAGE;
 const F_INLINE = Flag.INLINE;
 const OK = Status.OK;
-const { encodeTrailers, inlineFlags } = packetEncode;
+const { encodeSimple, encodeTrailers, inlineFlags } = packetEncode;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === "function";
