@@ -108,7 +108,9 @@ function runOnce(args: GenerateArgs, io: CliIO, memo?: TypeCheckMemo): number {
   try {
     const resolved = resolveOptions(args);
     const { outDirs } = resolved;
-    const options = memo !== undefined && resolved.options.tsOut !== undefined ? { ...resolved.options, typeCheckMemo: memo } : resolved.options;
+    // The memo serves only a pass that type-checks TS (the config file may change between passes).
+    const checking = memo !== undefined && resolved.options.tsOut !== undefined && resolved.options.typeCheck !== false;
+    const options: GenerateOptions = checking ? { ...resolved.options, typeCheckMemo: memo } : resolved.options;
     const files = generate(options);
     if (args.check) {
       const r = checkOutput(files, outDirs);
@@ -125,7 +127,7 @@ function runOnce(args: GenerateArgs, io: CliIO, memo?: TypeCheckMemo): number {
       return 0;
     }
     const { written, removed } = writeOutput(files, outDirs);
-    const checked = memo !== undefined && options.tsOut !== undefined ? `, ${memo.lastChecked} TS modules type-checked` : "";
+    const checked = options.typeCheckMemo !== undefined ? `, ${options.typeCheckMemo.lastChecked} TS modules type-checked` : "";
     io.out(`protozmq: ${files.length} files (${written.length} written, ${removed.length} removed${checked})`);
     return 0;
   } catch (e) {

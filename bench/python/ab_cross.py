@@ -96,14 +96,20 @@ def main() -> None:
     servers: list[subprocess.Popen[str]] = []
     # per runtime: per depth, one (protozmq calls/s, raw calls/s) per round
     got: dict[str, dict[int, list[tuple[float, float]]]] = {v: {d: [] for d in args.depths} for v in trees}
+
+    def python_servers() -> tuple[str, dict[str, str]]:
+        """The raw pyzmq echo, and a protozmq ``Server`` per runtime: their endpoints."""
+        proc, raw = start([*py_server, "raw", "--bind", f"ipc://{tmp}/raw.sock"], env["new"])
+        servers.append(proc)
+        eps = {}
+        for v in trees:
+            proc, eps[v] = start([*py_server, "pz-sync", "--bind", f"ipc://{tmp}/{v}.sock"], env[v])
+            servers.append(proc)
+        return raw, eps
+
     try:
         if args.pair == "ts-py":
-            proc, raw = start([*py_server, "raw", "--bind", f"ipc://{tmp}/raw.sock"], env["new"])
-            servers.append(proc)
-            eps = {}
-            for v in trees:
-                proc, eps[v] = start([*py_server, "pz-sync", "--bind", f"ipc://{tmp}/{v}.sock"], env[v])
-                servers.append(proc)
+            raw, eps = python_servers()
             targets = [target("raw", "raw", raw)] + [target(v, "pz", eps[v]) for v in trees]
             runs = client(["node", "--import", "tsx", os.path.join(BENCH, "ts", "client.ts")], dict(os.environ),
                           job("TS", targets, args, args.rounds), tmp)
@@ -118,12 +124,7 @@ def main() -> None:
                 servers.append(proc)
                 eps = {v: pz for v in trees}
             else:
-                proc, raw = start([*py_server, "raw", "--bind", f"ipc://{tmp}/raw.sock"], env["new"])
-                servers.append(proc)
-                eps = {}
-                for v in trees:
-                    proc, eps[v] = start([*py_server, "pz-sync", "--bind", f"ipc://{tmp}/{v}.sock"], env[v])
-                    servers.append(proc)
+                raw, eps = python_servers()
             for r in range(args.rounds):
                 for v in (list(trees) if r % 2 == 0 else list(reversed(list(trees)))):
                     runs = client([sys.executable, os.path.join(BENCH, "python", "client.py")], env[v],

@@ -7,14 +7,18 @@ one callback to the next. These helpers remove the hops that carry no work:
 - ``step_now``: a new task's first step runs now, not next iteration (3.12's eager tasks).
 - ``EagerRunner``: a handler coroutine's first step runs now without creating a task at all; a
   task is only made, by adoption, if the coroutine suspends.
-- ``loop_is_idle``: nothing else is due in this iteration, so deferring a send for batching
-  gains nothing.
 - ``resume_ready``: the tasks waiting for replies continue in the reader callback that got them.
 
 They use the loop's ready queue (``BaseEventLoop._ready``) and ``asyncio.tasks._enter_task`` /
 ``_leave_task``, internals that have been stable since Python 3.7 (3.12 builds its eager tasks
 on the same two functions). Where they are missing (another loop implementation, another
 Python), every helper falls back to plain asyncio behaviour.
+
+The callers also read the ready queue themselves, looked up once (``loop._ready``, ``None`` when
+unknown): an empty queue means the loop is idle, no other callback or task step is due in this
+iteration. Then nothing can join a batch before a flush deferred with ``call_soon`` would run, so
+sending now is as good for batching and one iteration sooner; and the tasks a reader callback
+wakes may run right there (``resume_ready``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import contextvars
 from collections.abc import Coroutine, Generator
 from typing import Any, Final
 
-__all__ = ["EagerRunner", "loop_is_idle", "resume_ready", "step_now"]
+__all__ = ["EagerRunner", "resume_ready", "step_now"]
 
 _enter_task: Final = getattr(asyncio.tasks, "_enter_task", None)
 _leave_task: Final = getattr(asyncio.tasks, "_leave_task", None)
@@ -50,16 +54,6 @@ def step_now(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
         handle._run()
 
 
-def loop_is_idle(loop: asyncio.AbstractEventLoop) -> bool:
-    """True when no other callback or task step is due in this loop iteration.
-
-    Then nothing can join a batch before a flush deferred with ``call_soon`` would run: sending
-    now is as good for batching, and one loop iteration sooner. False when unknown (uvloop).
-    """
-    ready = getattr(loop, "_ready", None)
-    return ready is not None and not ready
-
-
 def resume_ready(loop: asyncio.AbstractEventLoop) -> int:
     """Run now the task wake-ups at the head of the ready queue (their awaited futures just
     completed); return how many ran.
@@ -69,9 +63,9 @@ def resume_ready(loop: asyncio.AbstractEventLoop) -> int:
     one loop wake-up, and a batch of replies (one ZeroMQ message completing many calls) one as
     well, not one for the replies and another for the callers. Each step is the task's own
     scheduled wake-up, so it runs as that task. The callback must have found the loop idle when
-    it started (``loop_is_idle``): then everything queued now was queued by it, and the loop,
-    which counts an iteration's callbacks up front and takes exactly that many off the queue,
-    takes none of these. They run in the order they were queued; the first handle that is not
+    it started (an empty ready queue, see above): then everything queued now was queued by it,
+    and the loop, which counts an iteration's callbacks up front and takes exactly that many off
+    the queue, takes none of these. They run in the order they were queued; the first handle that is not
     a task's wake-up, and anything the steps queue themselves, stays for the next iteration, so
     no other callback is overtaken.
     """

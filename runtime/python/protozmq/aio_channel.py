@@ -332,7 +332,7 @@ class AsyncChannel(ClientCore):
         outbox = self._outbox
         outbox.append(packet)
         ready = self._ready
-        if self._service_pending or ready is None or ready:  # not loop_is_idle(loop), inlined
+        if self._service_pending or ready is None or ready:  # the loop is not idle (see _aio)
             # Others run before a deferred flush: their packets join this one (batching). But
             # once the batch is as large as all the calls the server already has (and not tiny),
             # send it now: the server works on it while we build the next, instead of the two
@@ -447,7 +447,7 @@ class AsyncChannel(ClientCore):
             return
         loop: asyncio.AbstractEventLoop = self._loop  # type: ignore[assignment]
         ready = self._ready
-        idle = ready is not None and not ready  # loop_is_idle(loop), inlined
+        idle = ready is not None and not ready  # nothing else due this iteration (see _aio)
         if kicked and not idle and self._reader_due():
             # (A deferred _service.) The descriptor fired and our reader runs later in this
             # iteration: leave the input to it. Read here, the replies would wake their callers

@@ -87,18 +87,14 @@ class _AsyncCall(ClientCall):
 
     def on_ok(self, payload: bytes) -> None:
         # A unary caller waiting gets the response as its waiter's result: no Outcome to build
-        # and take apart, once per pipelined call.
-        if self.timer is not None:
-            self.timer.cancel()
+        # and take apart, once per pipelined call. Anyone else gets the Outcome, as on_finish.
         w = self.waiter
-        if w is not None and not w.done():
-            if self.direct:
-                w.set_result(payload)
-                return
-            self.items.append(Outcome(_OK, "", None, self.headers, None, payload))
-            w.set_result(None)
+        if self.direct and w is not None and not w.done():
+            if self.timer is not None:
+                self.timer.cancel()
+            w.set_result(payload)
             return
-        self.items.append(Outcome(_OK, "", None, self.headers, None, payload))
+        self.on_finish(Outcome(_OK, "", None, self.headers, None, payload))
 
     def on_finish(self, final: Outcome) -> None:
         if self.timer is not None:

@@ -21,7 +21,6 @@ import {
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
-import { encodeSimple } from "./packet-encode.js";
 import * as protocol from "./protocol.js";
 import * as packetEncode from "./packet-encode.js";
 import * as packetDecode from "./packet-decode.js";
@@ -41,7 +40,7 @@ const OK = Status.OK;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
 const { checkFraming, MAX_U32 } = protocol;
-const { encodeRequest, inlineFlags, methodBytes } = packetEncode;
+const { encodeRequest, encodeSimple, inlineFlags, methodBytes } = packetEncode;
 const { decodeHeaderInto } = packetDecode;
 const RpcErrorClass = RpcError;
 const { toMetadata } = metadata;

@@ -17,7 +17,6 @@ import {
   PacketHeader,
   ProtocolError,
 } from "./protocol.js";
-import { encodeSimple } from "./packet-encode.js";
 import * as protocol from "./protocol.js";
 import * as packetEncode from "./packet-encode.js";
 import * as packetDecode from "./packet-decode.js";
@@ -40,7 +39,7 @@ const F_INLINE = Flag.INLINE;
 // Likewise the functions of the per-call path, read once: under tsx (esbuild's CommonJS) each use
 // of an imported name is a getter call through a megamorphic `module[key]` load.
 const { checkFraming } = protocol;
-const { encodeTrailers } = packetEncode;
+const { encodeSimple, encodeTrailers } = packetEncode;
 const { decodeHeaderInto } = packetDecode;
 const ServerCallClass = ServerCall;
 /** The reader's rejection handler: a receive fails only when the socket is closed. */
